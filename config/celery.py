@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -10,4 +11,7 @@ app = Celery("vbsp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["tasks"])
 
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Yesterday's positions for every open loan, at 01:00 in the branch's time zone.
+    "nightly-arrears": {"task": "tasks.nightly_arrears", "schedule": crontab(hour=1, minute=0)},
+}

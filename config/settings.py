@@ -128,12 +128,31 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DATE_INPUT_FORMATS": ["iso-8601"],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VBSP lending API",
     "DESCRIPTION": "Loans, postings, positions, jobs and reports of a VBSP branch.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the Swagger UI (assets from a CDN) are behind the API's login.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Separate request and response components, so read-only fields never appear in requests.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_errors",
+    ],
+    # Several models have a `status` or `kind`: name each choice set after its meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "LoanStatusEnum": "loans.models.LoanStatus",
+        "TransactionKindEnum": "loans.models.TransactionKind",
+        "PositionStatusEnum": "loans.api.serializers.POSITION_STATUSES",
+        "JobKindEnum": "tasks.models.JobRun.Kind",
+        "JobStatusEnum": "tasks.models.JobRun.Status",
+        "AssociationKindEnum": "borrowers.models.Association.Kind",
+        "AssociationLevelEnum": "borrowers.models.Association.Level",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -142,6 +161,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "vbsp")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -156,6 +176,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 AGEING_BUCKET_BOUNDS = [30, 90, 180, 360]
 # Overdue interest rate as a fraction of the contract rate (130%).
 OVERDUE_RATE_PERCENT = 130
+# Loans per chunk of the set-based position computation (memory stays flat whatever the total).
+POSITION_CHUNK_SIZE = int(os.environ.get("POSITION_CHUNK_SIZE", "20000"))
 # Daily snapshots older than this are pruned; month-end snapshots are kept forever.
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "90"))
 

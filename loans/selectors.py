@@ -47,7 +47,7 @@ def schedule_in_force(loan: Loan, on: date) -> list[Instalment]:
     return list(version.instalments.order_by("seq"))
 
 
-def _id_chunks(loans: QuerySet[Loan], chunk_size: int) -> Iterator[tuple[int, int]]:
+def id_chunks(loans: QuerySet[Loan], chunk_size: int) -> Iterator[tuple[int, int]]:
     """Contiguous (first_id, last_id) ranges of at most chunk_size loans of the queryset."""
     ids = list(loans.order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), chunk_size):
@@ -164,10 +164,10 @@ def _rate_timelines(loan_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def iter_positions(
-    loans: QuerySet[Loan], *, as_of: date, chunk_size: int = 20_000
+    loans: QuerySet[Loan], *, as_of: date, chunk_size: int | None = None
 ) -> Iterator[pd.DataFrame]:
     """Positions as of end of `as_of` for every loan of the queryset, one frame per id chunk."""
-    for first_id, last_id in _id_chunks(loans, chunk_size):
+    for first_id, last_id in id_chunks(loans, chunk_size or settings.POSITION_CHUNK_SIZE):
         chunk = loans.filter(id__gte=first_id, id__lte=last_id)
         yield engine.compute_positions(
             as_of=as_of,

@@ -1,0 +1,48 @@
+"""Celery tasks: thin wrappers that take ids and ISO dates and call tasks/jobs.py."""
+
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import jobs
+from .models import JobRun
+
+PARTITION_TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
+TASK_OPTIONS = {
+    "acks_late": True,
+    "time_limit": PARTITION_TIME_LIMIT,
+    "soft_time_limit": PARTITION_TIME_LIMIT - 60,
+    # A partition is idempotent (it replaces its rows), so a retry after a lost worker is safe.
+    "reject_on_worker_lost": True,
+}
+
+
+@shared_task(name="tasks.arrears_partition", **TASK_OPTIONS)
+def arrears_partition(run_id: int, as_of: str, office_id: int) -> dict[str, int]:
+    counts = jobs.run_arrears_partition(
+        run_id=run_id, as_of=date.fromisoformat(as_of), office_id=office_id
+    )
+    jobs.finish_run(run_id=run_id)
+    return counts
+
+
+@shared_task(name="tasks.nightly_arrears", **TASK_OPTIONS)
+def nightly_arrears(as_of: str | None = None) -> int:
+    """Celery beat at 01:00 Asia/Ho_Chi_Minh: yesterday's positions for every open loan."""
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate() - timedelta(days=1)
+    return start_arrears(as_of=day).pk
+
+
+def start_arrears(*, as_of: date, by=None) -> JobRun:
+    """Create the run and enqueue one task per office once the run row is committed."""
+    with transaction.atomic():
+        run, office_ids = jobs.create_arrears_run(as_of=as_of, by=by)
+        for office_id in office_ids:
+            arrears_partition.delay_on_commit(run.pk, as_of.isoformat(), office_id)
+    if not office_ids:
+        jobs.finish_run(run_id=run.pk)
+    run.refresh_from_db()
+    return run

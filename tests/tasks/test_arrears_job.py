@@ -1,0 +1,188 @@
+"""The nightly arrears job: exact, idempotent, repaired by a re-run, overdue transfers once."""
+
+import hashlib
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from loans import services
+from loans.models import LoanTransaction, PositionSnapshot, TransactionKind
+from loans.selectors import position_of
+from tasks import jobs
+from tasks.models import JobRun
+from tasks.tasks import start_arrears
+from tests.conftest import approved_loan
+from tests.factories import BorrowerFactory, PointFactory, SavingsGroupFactory
+
+AS_OF = date(2025, 7, 20)
+
+
+def _borrower(office, session_day=10, **kwargs):
+    point = PointFactory(office=office, session_day=session_day)
+    return BorrowerFactory(savings_group=SavingsGroupFactory(transaction_point=point), **kwargs)
+
+
+@pytest.fixture
+def portfolio(cast):
+    """Worked example B in Văn Quan, example A in Bắc Sơn, a repaid loan and a frozen one."""
+    example_b = approved_loan(
+        _borrower(cast.van_quan),
+        "HN",
+        amount=50_000_000,
+        term=36,
+        by=cast.alice,
+        grace_months=0,
+        principal_frequency_months=6,
+        due_day=10,
+    )
+    services.disburse(example_b, amount=50_000_000, on=date(2025, 1, 10), by=cast.alice)
+    services.record_repayment(example_b, interest=279_781, on=date(2025, 2, 10), by=cast.alice)
+    services.record_repayment(example_b, interest=253_151, on=date(2025, 3, 10), by=cast.alice)
+
+    example_a = approved_loan(
+        _borrower(cast.bac_son, session_day=21),
+        "ND28-NHA",
+        amount=40_000_000,
+        term=180,
+        by=cast.bob,
+        grace_months=60,
+        principal_frequency_months=6,
+        due_day=21,
+    )
+    services.disburse(example_a, amount=40_000_000, on=date(2024, 3, 15), by=cast.bob)
+
+    repaid = approved_loan(
+        _borrower(cast.van_quan, household_category="near_poor"),
+        "HCN",
+        amount=12_000_000,
+        term=12,
+        by=cast.alice,
+        principal_frequency_months=1,
+        due_day=5,
+    )
+    services.disburse(repaid, amount=12_000_000, on=date(2024, 6, 5), by=cast.alice)
+    services.record_repayment(
+        repaid, principal=12_000_000, interest=0, on=date(2024, 6, 5), by=cast.alice
+    )
+    return {"b": example_b, "a": example_a, "repaid": repaid}
+
+
+def _snapshot_digest(as_of):
+    rows = (
+        PositionSnapshot.objects.filter(as_of=as_of)
+        .order_by("loan_id")
+        .values_list("loan_id", *jobs.SNAPSHOT_FIELDS)
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+def test_it_writes_the_worked_examples_exactly(portfolio):
+    run = jobs.run_arrears(as_of=AS_OF)
+
+    assert run.status == JobRun.Status.DONE and run.progress == 100
+    b = PositionSnapshot.objects.get(as_of=AS_OF, loan=portfolio["b"])
+    # DOMAIN.md example B: 6 instalments of 50,000,000 → 8,333,000 (floor to thousands) first
+    # due 10 Jul 2025, unpaid → overdue 11 days on 20 Jul; interest of 6 periods rounded each:
+    # 280,274 + 253,151 + 280,274 + 271,233 + 280,274 + 271,233 = 1,636,439, minus the two
+    # payments (279,781 + 253,151) = 1,103,507 in arrears.
+    assert (b.overdue_principal, b.days_past_due, b.bucket) == (8_333_000, 11, "1-30")
+    assert (b.interest_due, b.interest_arrears) == (1_636_439, 1_103_507)
+    assert (b.interest_accrued_not_due, b.overdue_rate_interest) == (103_972, 19_588)
+    a = PositionSnapshot.objects.get(as_of=AS_OF, loan=portfolio["a"])
+    assert a.overdue_principal == 0 and a.outstanding_principal == 40_000_000
+    # The fully repaid loan is closed: no snapshot row.
+    assert not PositionSnapshot.objects.filter(loan=portfolio["repaid"]).exists()
+    assert run.counts["loans"] == 2
+    assert run.counts["overdue_principal"] == 8_333_000
+
+
+def test_the_snapshot_equals_the_single_loan_position(portfolio):
+    jobs.run_arrears(as_of=AS_OF)
+
+    for loan in (portfolio["a"], portfolio["b"]):
+        row = PositionSnapshot.objects.filter(as_of=AS_OF, loan=loan).values(*jobs.SNAPSHOT_FIELDS)
+        expected = position_of(loan, as_of=AS_OF)
+        assert row.get() == {field: expected[field] for field in jobs.SNAPSHOT_FIELDS}
+
+
+def test_running_twice_changes_nothing(portfolio):
+    jobs.run_arrears(as_of=AS_OF)
+    first = _snapshot_digest(AS_OF)
+    journal = LoanTransaction.objects.count()
+
+    jobs.run_arrears(as_of=AS_OF)
+
+    assert _snapshot_digest(AS_OF) == first
+    assert PositionSnapshot.objects.filter(as_of=AS_OF).count() == 2
+    assert LoanTransaction.objects.count() == journal
+
+
+def test_a_run_killed_halfway_is_repaired_by_a_rerun(portfolio, monkeypatch):
+    jobs.run_arrears(as_of=AS_OF)
+    clean = _snapshot_digest(AS_OF)
+    PositionSnapshot.objects.all().delete()
+
+    # Kill the run at its second office: the first office's rows are in, the second's are not.
+    real = jobs._process_chunk
+    calls = {"n": 0}
+
+    def dies_on_second_partition(loans, *, as_of):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(loans, as_of=as_of)
+
+    monkeypatch.setattr(jobs, "_process_chunk", dies_on_second_partition)
+    with pytest.raises(RuntimeError):
+        jobs.run_arrears(as_of=AS_OF)
+    failed = JobRun.objects.order_by("-pk").first()
+    assert failed.status == JobRun.Status.FAILED and "worker killed" in failed.error
+    assert PositionSnapshot.objects.filter(as_of=AS_OF).count() == 1
+
+    monkeypatch.setattr(jobs, "_process_chunk", real)
+    jobs.run_arrears(as_of=AS_OF)
+
+    assert _snapshot_digest(AS_OF) == clean
+
+
+def test_the_transfer_to_overdue_is_journaled_once_per_instalment(portfolio):
+    jobs.run_arrears(as_of=AS_OF)
+    jobs.run_arrears(as_of=AS_OF)
+    jobs.run_arrears(as_of=date(2025, 7, 25))
+
+    transfers = LoanTransaction.objects.filter(kind=TransactionKind.OVERDUE_TRANSFER)
+    # Example B's first instalment (10 Jul 2025, 8,333,000) is unpaid: one transfer, dated the
+    # day it became overdue (11 Jul 2025).
+    assert list(transfers.values_list("loan_id", "due_date", "value_date", "amount")) == [
+        (portfolio["b"].pk, date(2025, 7, 10), date(2025, 7, 11), 8_333_000)
+    ]
+
+
+def test_month_end_snapshots_are_kept_and_old_daily_ones_pruned(portfolio, settings):
+    settings.SNAPSHOT_RETENTION_DAYS = 10
+    jobs.run_arrears(as_of=date(2025, 6, 30))  # month end: kept forever
+    jobs.run_arrears(as_of=date(2025, 7, 1))  # a daily one, 19 days before the last run
+
+    run = jobs.run_arrears(as_of=AS_OF)
+
+    days = set(PositionSnapshot.objects.values_list("as_of", flat=True))
+    assert days == {date(2025, 6, 30), AS_OF}
+    assert run.counts["pruned_snapshots"] == 2
+
+
+def test_the_command_and_the_celery_path_give_the_same_rows(
+    portfolio, django_capture_on_commit_callbacks
+):
+    jobs.run_arrears(as_of=AS_OF)
+    in_process = _snapshot_digest(AS_OF)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_arrears(as_of=AS_OF)
+    run.refresh_from_db()
+    assert run.status == JobRun.Status.DONE and run.parts_done == run.parts_total == 2
+    assert _snapshot_digest(AS_OF) == in_process
+
+    PositionSnapshot.objects.all().delete()
+    call_command("run_arrears", as_of=AS_OF.isoformat())
+    assert _snapshot_digest(AS_OF) == in_process
