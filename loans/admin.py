@@ -1,0 +1,439 @@
+"""The officers' loan admin: approval, the loan page (terms, schedule, journal, position) and the
+posting forms, every one of them through `loans.services`; nothing financial is edited or deleted.
+"""
+
+from datetime import date
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from borrowers.admin import BorrowerAdmin
+from borrowers.models import Borrower
+from borrowers.selectors import scope
+from config.admin_site import (
+    NoDeleteMixin,
+    ReadOnlyMixin,
+    ScopedAdmin,
+    ScopedOfficeFilter,
+    money_display,
+)
+
+from . import forms
+from .models import (
+    Instalment,
+    Loan,
+    LoanFreeze,
+    LoanTransaction,
+    PositionSnapshot,
+    ScheduleVersion,
+)
+from .money import format_dong
+from .selectors import get_loan_for, loans_for, position_of, schedule_in_force
+
+# Every amount of a position, in the order of the snapshot table's columns.
+POSITION_MONEY = [
+    f.name
+    for f in PositionSnapshot._meta.fields
+    if isinstance(f, models.BigIntegerField) and not f.primary_key
+]
+POSITION_STATUS = {
+    "not_disbursed": _("Chưa giải ngân"),
+    "current": _("Trong hạn"),
+    "overdue": _("Quá hạn"),
+    "frozen": _("Khoanh nợ"),
+    "closed": _("Đã tất toán"),
+    "written_off": _("Đã xóa nợ"),
+}
+
+
+def position_rows(position: dict) -> list[tuple[str, str]]:
+    """A position as (Vietnamese label, shown value) rows, amounts as `1.234.567 ₫`."""
+
+    def label(key: str) -> str:
+        return PositionSnapshot._meta.get_field(key).verbose_name
+
+    rows = [(label(key), format_dong(position[key])) for key in POSITION_MONEY]
+    bucket = position["bucket"]
+    rows.append((label("days_past_due"), str(position["days_past_due"])))
+    rows.append((label("bucket"), POSITION_STATUS["current"] if bucket == "current" else bucket))
+    rows.append((label("status"), POSITION_STATUS.get(position["status"], position["status"])))
+    return rows
+
+
+def render_position(loan: Loan, as_of: date) -> str:
+    if loan.first_disbursed_on is None:
+        return render_to_string("admin/loans/loan/position_table.html", {"as_of": as_of})
+    rows = position_rows(position_of(loan, as_of=as_of))
+    return render_to_string("admin/loans/loan/position_table.html", {"as_of": as_of, "rows": rows})
+
+
+# --- inlines ---------------------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A list on the parent's page: shown, never added to, changed or deleted."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LoanPartInline(ReadOnlyInline):
+    """Part of the loan's own record: whoever may see the loan sees it."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("loans.view_loan") or request.user.has_perm(
+            "loans.change_loan"
+        )
+
+
+class ScheduleInline(LoanPartInline):
+    model = Instalment
+    verbose_name_plural = _("lịch trả gốc hiện hành")
+    fields = readonly_fields = ["seq", "due_date", "principal_display"]
+    principal_display = money_display(Instalment, "principal")
+
+    def get_queryset(self, request):
+        latest = ScheduleVersion.objects.filter(loan=OuterRef("loan")).order_by("-number")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(version=Subquery(latest.values("pk")[:1]))
+            .order_by("seq")
+        )
+
+
+class JournalInline(LoanPartInline):
+    model = LoanTransaction
+    fk_name = "loan"
+    fields = readonly_fields = [
+        "id",
+        "value_date",
+        "kind",
+        "amount_display",
+        "receipt_number",
+        "reversal",
+        "note",
+        "posted_by",
+        "posted_at",
+    ]
+    amount_display = money_display(LoanTransaction, "amount")
+
+    def get_queryset(self, request):
+        reversed_q = LoanTransaction.objects.filter(reverses=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("posted_by")
+            .annotate(is_reversed=Exists(reversed_q))
+            .order_by("value_date", "id")
+        )
+
+    @admin.display(description=_("hủy"))
+    def reversal(self, obj: LoanTransaction) -> str:
+        if obj.reverses_id:
+            return _("hủy bút toán #%(id)s") % {"id": obj.reverses_id}
+        return _("đã bị hủy") if obj.is_reversed else ""
+
+
+class HouseholdLoanInline(ReadOnlyInline):
+    model = Loan
+    show_change_link = True
+    fields = readonly_fields = [
+        "contract_number",
+        "programme",
+        "approved_on",
+        "approved_amount_display",
+        "outstanding_display",
+        "status",
+    ]
+    approved_amount_display = money_display(Loan, "approved_amount")
+    outstanding_display = money_display(Loan, "outstanding_principal")
+
+    def get_queryset(self, request):
+        return loans_for(request.user)
+
+
+# --- the loan --------------------------------------------------------------------------------
+
+
+@admin.register(Loan)
+class LoanAdmin(NoDeleteMixin, ScopedAdmin):
+    list_display = [
+        "contract_number",
+        "borrower",
+        "programme",
+        "office",
+        "approved_amount_display",
+        "outstanding_display",
+        "status",
+    ]
+    list_filter = [("office", ScopedOfficeFilter), "programme", "status"]
+    list_select_related = ["borrower", "programme", "office"]
+    search_fields = ["=contract_number", "=borrower__national_id", "borrower__full_name"]
+    show_full_result_count = False
+    inlines = [ScheduleInline, JournalInline]
+    fieldsets = [
+        (None, {"fields": ["contract_number", "borrower", "programme", "purpose", "status"]}),
+        (_("Nơi vay"), {"fields": ["savings_group", "transaction_point", "office"]}),
+        (
+            _("Điều kiện vay"),
+            {
+                "fields": [
+                    "approved_amount_display",
+                    "approved_on",
+                    "term_months",
+                    "grace_months",
+                    "principal_frequency_months",
+                    "due_day",
+                    "contract_rate",
+                    "first_disbursed_on",
+                    "approved_list_ref",
+                    "approved_list_date",
+                ]
+            },
+        ),
+        (
+            _("Số dư theo sổ"),
+            {
+                "fields": [
+                    "disbursed_display",
+                    "repaid_display",
+                    "written_off_display",
+                    "outstanding_display",
+                    "interest_paid_display",
+                    "interest_written_off_display",
+                ]
+            },
+        ),
+        (_("Dư nợ hiện tại"), {"fields": ["position_block"]}),
+        (None, {"fields": ["created_by", "created_at"]}),
+    ]
+    readonly_fields = [name for _title, spec in fieldsets for name in spec["fields"]]
+
+    approved_amount_display = money_display(Loan, "approved_amount")
+    disbursed_display = money_display(Loan, "disbursed_total")
+    repaid_display = money_display(Loan, "principal_repaid_total")
+    written_off_display = money_display(Loan, "written_off_total")
+    outstanding_display = money_display(Loan, "outstanding_principal")
+    interest_paid_display = money_display(Loan, "interest_paid_total")
+    interest_written_off_display = money_display(Loan, "interest_written_off_total")
+
+    def get_queryset(self, request):
+        return loans_for(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # Terms and balances never change in a form; postings have their own views.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description=_("tình hình nợ"))
+    def position_block(self, obj: Loan) -> str:
+        return render_position(obj, timezone.localdate())
+
+    def get_urls(self):
+        def route(suffix: str, view, name: str, **kwargs):
+            wrapped = self.admin_site.admin_view(view)
+            return path(f"<path:object_id>/{suffix}/", wrapped, kwargs, name=f"loans_loan_{name}")
+
+        postings = [
+            route(op.replace("_", "-"), self.posting_view, op, operation=op)
+            for op in forms.POSTING_FORMS
+        ]
+        return [*postings, route("position", self.position_view, "position"), *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["loan_links"] = self._loan_links(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _loan_links(self, request, loan: Loan) -> list[tuple[str, str]]:
+        links = []
+        if request.user.has_perm("loans.change_loan"):
+            for op, form in forms.POSTING_FORMS.items():
+                if loan.status in form.offered_in:
+                    links.append((reverse(f"admin:loans_loan_{op}", args=[loan.pk]), form.title))
+        links.append((reverse("admin:loans_loan_position", args=[loan.pk]), _("Dư nợ theo ngày")))
+        return links
+
+    # --- views: approval, postings, position ---
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Approve a loan through `services.create_loan` (never a bare model save)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        bound = request.method == "POST"
+        form = forms.LoanApprovalForm(
+            request.POST if bound else None,
+            user=request.user,
+            admin_site=self.admin_site,
+            initial=request.GET.dict(),
+        )
+        if bound and form.is_valid() and form.submit(by=request.user):
+            loan = form.result
+            self.log_addition(request, loan, [{"added": {}}])
+            messages.success(request, _("Đã phê duyệt khoản vay %(loan)s.") % {"loan": loan})
+            return redirect("admin:loans_loan_change", loan.pk)
+        title = _("Phê duyệt khoản vay")
+        return self._render_form(request, form, title=title, loan=None, submit_label=_("Phê duyệt"))
+
+    def posting_view(self, request, object_id, operation: str):
+        """One posting form (disbursement, repayment, reversal, ...) submitted to its service."""
+        loan = get_loan_for(request.user, object_id)  # another office's loan: 404
+        if not request.user.has_perm("loans.change_loan"):
+            raise PermissionDenied
+        bound = request.method == "POST"
+        form = forms.POSTING_FORMS[operation](request.POST if bound else None, loan=loan)
+        if bound and form.is_valid() and form.submit(by=request.user):
+            message = form.success_message()
+            self.log_change(request, loan, str(message))
+            messages.success(request, message)
+            return redirect("admin:loans_loan_change", loan.pk)
+        title = f"{form.title}: {loan.contract_number}"
+        position = render_position(loan, timezone.localdate())
+        return self._render_form(
+            request, form, title=title, loan=loan, position=position, submit_label=_("Ghi sổ")
+        )
+
+    def position_view(self, request, object_id):
+        """The loan's position at the end of any day (?as_of=dd/mm/yyyy), by the nightly engine."""
+        loan = get_loan_for(request.user, object_id)
+        if not self.has_view_permission(request, loan):
+            raise PermissionDenied
+        form = forms.PositionAsOfForm(request.GET or None)
+        as_of = timezone.localdate()
+        if form.is_valid() and form.cleaned_data["as_of"]:
+            as_of = form.cleaned_data["as_of"]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Dư nợ khoản vay %(loan)s") % {"loan": loan.contract_number},
+            "loan": loan,
+            "form": form,
+            "media": self.media + form.media,
+            "position": render_position(loan, as_of),
+            "schedule": [
+                (row.seq, row.due_date, format_dong(row.principal))
+                for row in schedule_in_force(loan, as_of)
+            ],
+        }
+        return TemplateResponse(request, "admin/loans/loan/position.html", context)
+
+    def _render_form(self, request, form, *, title, loan: Loan | None, **extra):
+        visible = [field.name for field in form.visible_fields()]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "loan": loan,
+            "form": form,
+            "adminform": helpers.AdminForm(form, [(None, {"fields": visible})], {}),
+            "media": self.media + form.media,
+            **extra,
+        }
+        return TemplateResponse(request, "admin/loans/loan/service_form.html", context)
+
+
+# --- the journal and the other financial records: read-only ---------------------------------
+
+
+@admin.register(LoanTransaction)
+class JournalAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = [
+        "id",
+        "value_date",
+        "loan",
+        "kind",
+        "amount_display",
+        "receipt_number",
+        "office",
+        "posted_by",
+        "posted_at",
+    ]
+    list_filter = ["kind", ("office", ScopedOfficeFilter), "value_date"]
+    list_select_related = ["loan", "office", "posted_by"]
+    search_fields = ["=loan__contract_number", "=receipt_number"]
+    fields = [
+        "loan",
+        "kind",
+        "value_date",
+        "amount_display",
+        "office",
+        "transaction_point",
+        "receipt_number",
+        "reverses",
+        "due_date",
+        "note",
+        "posted_by",
+        "posted_at",
+    ]
+    ordering = ["-id"]
+    amount_display = money_display(LoanTransaction, "amount")
+
+    def get_queryset(self, request):
+        return scope(LoanTransaction.objects.all(), request.user)
+
+
+@admin.register(PositionSnapshot)
+class PositionSnapshotAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = [
+        "as_of",
+        "loan",
+        "office",
+        "programme",
+        "outstanding_display",
+        "overdue_display",
+        "days_past_due",
+        "arrears_display",
+        "bucket",
+        "status",
+    ]
+    list_filter = ["as_of", "bucket", "status", ("office", ScopedOfficeFilter), "programme"]
+    list_select_related = ["loan", "office", "programme"]
+    search_fields = ["=loan__contract_number"]
+    outstanding_display = money_display(PositionSnapshot, "outstanding_principal")
+    overdue_display = money_display(PositionSnapshot, "overdue_principal")
+    arrears_display = money_display(PositionSnapshot, "interest_arrears")
+
+    def get_queryset(self, request):
+        return scope(PositionSnapshot.objects.all(), request.user)
+
+
+@admin.register(LoanFreeze)
+class LoanFreezeAdmin(ReadOnlyMixin, ScopedAdmin):
+    list_display = ["loan", "start", "end", "decision_ref", "created_by", "created_at"]
+    list_filter = [("loan__office", ScopedOfficeFilter)]
+    list_select_related = ["loan", "created_by"]
+    search_fields = ["=loan__contract_number", "decision_ref"]
+
+    def get_queryset(self, request):
+        return scope(LoanFreeze.objects.all(), request.user, office_field="loan__office")
+
+
+# The household's page lists its loans; registered here so `borrowers` never imports `loans`.
+admin.site.unregister(Borrower)
+
+
+@admin.register(Borrower)
+class HouseholdAdmin(BorrowerAdmin):
+    inlines = [*BorrowerAdmin.inlines, HouseholdLoanInline]
+
+    def get_inlines(self, request, obj):
+        # A household being created has no loans yet.
+        return self.inlines if obj is not None else BorrowerAdmin.inlines

@@ -1,0 +1,93 @@
+"""Programmes, their loan lines and effective-dated rates: the branch edits, officers look."""
+
+from django.contrib import admin
+
+from config.admin_site import BranchManagedAdmin, is_branch_level, money_display
+
+from .models import InterestRate, LoanPurpose, Programme
+
+
+class BranchEditedInline(admin.TabularInline):
+    """An inline only branch-level staff may change."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return is_branch_level(request.user) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return is_branch_level(request.user) and super().has_change_permission(request, obj)
+
+
+class InterestRateInline(BranchEditedInline):
+    model = InterestRate
+    fields = [
+        "household_category",
+        "annual_rate",
+        "effective_from",
+        "applies_to_outstanding",
+        "note",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Loans took these rates at their first disbursement; a new rate gets a new row.
+        return False
+
+
+class LoanPurposeInline(BranchEditedInline):
+    model = LoanPurpose
+    fields = ["code", "name", "max_amount"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A purpose that loans use is protected; the inline shows that as a form error.
+        return is_branch_level(request.user) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(BranchManagedAdmin):
+    list_display = [
+        "code",
+        "name",
+        "max_amount_display",
+        "max_term_months",
+        "channel",
+        "is_decree_28",
+        "is_active",
+    ]
+    list_filter = ["channel", "is_decree_28", "is_active"]
+    search_fields = ["code", "name"]
+    inlines = [InterestRateInline, LoanPurposeInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "legal_basis", "is_active"]}),
+        (
+            "Điều kiện vay",
+            {
+                "fields": [
+                    "borrower_categories",
+                    "purposes_note",
+                    "max_amount",
+                    "max_term_months",
+                    "grace_months",
+                    "max_grace_months",
+                    "channel",
+                    "collateral_required",
+                    "day_count",
+                ]
+            },
+        ),
+        (
+            "Nghị định 28/2022",
+            {"fields": ["is_decree_28", "exclusive_group", "requires_approved_list"]},
+        ),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # A programme is retired by clearing "is_active", never deleted.
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    max_amount_display = money_display(Programme, "max_amount")
