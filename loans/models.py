@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 from borrowers.models import Borrower, SavingsGroup, TransactionOffice, TransactionPoint
 from programmes.models import LoanPurpose, Programme
 
+from .money import format_dong
+
 
 class LoanStatus(models.TextChoices):
     APPROVED = "approved", _("Đã phê duyệt, chưa giải ngân")
@@ -221,7 +223,7 @@ class Instalment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.due_date:%d/%m/%Y}: {self.principal}"
+        return f"{self.due_date:%d/%m/%Y}: {format_dong(self.principal)}"
 
 
 class TransactionKind(models.TextChoices):
@@ -324,7 +326,7 @@ class LoanTransaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount:,} ({self.value_date:%d/%m/%Y})"
+        return f"{self.get_kind_display()} {format_dong(self.amount)} ({self.value_date:%d/%m/%Y})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

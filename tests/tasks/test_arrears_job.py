@@ -186,3 +186,33 @@ def test_the_command_and_the_celery_path_give_the_same_rows(
     PositionSnapshot.objects.all().delete()
     call_command("run_arrears", as_of=AS_OF.isoformat())
     assert _snapshot_digest(AS_OF) == in_process
+
+
+def test_the_admin_runs_the_job_for_any_date(
+    portfolio, client, cast, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.carol)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/tasks/jobrun/run-arrears/", {"as_of": "20/07/2025"})
+
+    run = JobRun.objects.get()
+    assert response.status_code == 302 and run.period == "2025-07-20"
+    run.refresh_from_db()
+    assert run.status == JobRun.Status.DONE
+    assert PositionSnapshot.objects.filter(as_of=AS_OF).count() == 2
+    page = client.get(f"/admin/tasks/jobrun/{run.pk}/change/")
+    assert "100%" in page.content.decode()
+
+
+def test_the_admin_refuses_a_future_date_and_users_without_the_permission(portfolio, client, cast):
+    client.force_login(cast.carol)
+    response = client.post("/admin/tasks/jobrun/run-arrears/", {"as_of": "01/01/2099"})
+    assert response.status_code == 200 and "không được sau" in response.content.decode()
+    assert not JobRun.objects.exists()
+
+    cast.alice.user_permissions.remove(*cast.alice.user_permissions.filter(codename="add_jobrun"))
+    client.force_login(cast.alice)
+    assert (
+        client.post("/admin/tasks/jobrun/run-arrears/", {"as_of": "20/07/2025"}).status_code == 403
+    )
