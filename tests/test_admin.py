@@ -404,3 +404,13 @@ def test_the_money_field_refuses_fractions_and_garbage(typed):
 
     with pytest.raises(ValidationError):
         MoneyField().clean(typed)
+
+
+def test_the_admin_is_vietnamese_first_and_switches_to_english(client, cast):
+    client.force_login(cast.carol)
+    page = client.get("/admin/").content.decode()
+    assert 'lang="vi"' in page and "Thoát" in page
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = client.get("/admin/").content.decode()
+    assert 'lang="en"' in page and "Log out" in page
