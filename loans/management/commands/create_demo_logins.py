@@ -1,0 +1,80 @@
+"""Demo logins: the superuser, an officer of Văn Quan and of Bắc Sơn, and a province analyst."""
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
+
+from borrowers.models import Branch, StaffProfile, TransactionOffice
+from borrowers.reference_data import BRANCH
+
+DEFAULT_PASSWORD = "vbsp-demo-2026"
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# Officers work on borrowers, loans and jobs, and read the programmes; the analyst only reads.
+OFFICER_APPS = ["borrowers", "loans", "tasks"]
+READ_APPS = [*OFFICER_APPS, "programmes"]
+# (username, first name, office code or None for the branch level, role)
+STAFF = [
+    ("canbo.vanquan", "Cán bộ PGD Văn Quan", "VQU", "officer"),
+    ("canbo.bacson", "Cán bộ PGD Bắc Sơn", "BSO", "officer"),
+    ("phantich.tinh", "Phân tích chi nhánh tỉnh", None, "analyst"),
+]
+
+
+def officer_permissions():
+    return Permission.objects.filter(
+        Q(content_type__app_label__in=OFFICER_APPS)
+        | Q(content_type__app_label="programmes", codename__startswith="view_")
+    )
+
+
+def analyst_permissions():
+    return Permission.objects.filter(
+        content_type__app_label__in=READ_APPS, codename__startswith="view_"
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Tạo (hoặc đặt lại mật khẩu) các tài khoản mẫu: admin, cán bộ PGD Văn Quan, Bắc Sơn và "
+        "cán bộ phân tích cấp tỉnh. Mật khẩu lấy từ biến môi trường DEMO_PASSWORD."
+    )
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        branch = Branch.objects.filter(code=BRANCH["code"]).first()
+        if branch is None:
+            raise CommandError("Chưa có dữ liệu chi nhánh: chạy `manage.py seed_demo` trước.")
+        self._login("admin", password, first_name="Quản trị", superuser=True)
+        self.stdout.write(f"Admin: {ADMIN_URL}  user: admin  password: {password}")
+        for username, first_name, office_code, role in STAFF:
+            office = self._office(office_code)
+            user = self._login(username, password, first_name=first_name)
+            StaffProfile.objects.update_or_create(
+                user=user, defaults={"branch": branch, "office": office}
+            )
+            perms = officer_permissions() if role == "officer" else analyst_permissions()
+            user.user_permissions.set(perms)
+            where = office.name if office else branch.name
+            self.stdout.write(f"  user: {username}  password: {password}  ({where})")
+
+    def _office(self, code: str | None) -> TransactionOffice | None:
+        if code is None:
+            return None
+        office = TransactionOffice.objects.filter(code=code).first()
+        if office is None:
+            raise CommandError(f"Không có phòng giao dịch {code}: chạy `manage.py seed_demo`.")
+        return office
+
+    def _login(self, username: str, password: str, *, first_name: str, superuser=False):
+        user, _created = get_user_model().objects.get_or_create(username=username)
+        user.first_name = first_name
+        user.is_active = user.is_staff = True
+        user.is_superuser = superuser
+        user.set_password(password)
+        user.save()
+        return user

@@ -1,0 +1,76 @@
+"""Load the Lạng Sơn demo: the organisation, then households whose loans go through the services."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Sum
+
+from borrowers.models import (
+    Association,
+    Borrower,
+    SavingsGroup,
+    TransactionOffice,
+    TransactionPoint,
+)
+from loans import demo
+from loans.models import Loan, LoanTransaction
+from loans.money import format_dong
+
+
+class Command(BaseCommand):
+    help = (
+        "Dữ liệu mẫu chi nhánh Lạng Sơn: phòng giao dịch, điểm giao dịch, hội đoàn thể, "
+        "tổ TK&VV và các hộ vay với khoản vay, giải ngân, thu nợ ghi qua nghiệp vụ. "
+        "Chạy lại không tạo trùng."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--borrowers",
+            type=int,
+            default=demo.DEFAULT_BORROWERS,
+            help="Số hộ vay (mặc định 2000; 0 = chỉ tổ chức, không có hộ vay).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=demo.DEFAULT_SEED, help="Hạt giống ngẫu nhiên (2026)."
+        )
+        parser.add_argument(
+            "--monthly-months",
+            type=int,
+            default=demo.DEFAULT_MONTHLY_MONTHS,
+            help="Số tháng gần nhất thu lãi hằng tháng (trước đó thu gộp theo năm); "
+            "càng lớn càng chậm.",
+        )
+
+    def handle(self, *args, borrowers: int, seed: int, monthly_months: int, **options) -> None:
+        started = time.monotonic()
+        groups = demo.seed_organisation(seed=seed)
+        self.stdout.write(f"Tổ chức: {len(groups)} tổ TK&VV ({time.monotonic() - started:.1f}s)")
+        created = demo.seed_households(
+            max(0, borrowers),
+            groups=groups,
+            seed=seed,
+            monthly_months=max(1, monthly_months),
+            progress=self._progress,
+        )
+        self.stdout.write(f"Hộ vay mới: {created} ({time.monotonic() - started:.1f}s)")
+        self._summary()
+
+    def _progress(self, done: int, total: int) -> None:
+        if done % 250 == 0 or done == total:
+            self.stdout.write(f"  … {done}/{total} hộ")
+
+    def _summary(self) -> None:
+        outstanding = Loan.objects.aggregate(total=Sum("outstanding_principal"))["total"] or 0
+        rows = [
+            ("Phòng giao dịch", TransactionOffice.objects.count()),
+            ("Điểm giao dịch", TransactionPoint.objects.count()),
+            ("Hội đoàn thể", Association.objects.count()),
+            ("Tổ TK&VV", SavingsGroup.objects.count()),
+            ("Hộ vay", Borrower.objects.count()),
+            ("Khoản vay", Loan.objects.count()),
+            ("Bút toán", LoanTransaction.objects.count()),
+        ]
+        for label, count in rows:
+            self.stdout.write(f"{label:<16} {count:>8,}".replace(",", "."))
+        self.stdout.write(self.style.SUCCESS(f"{'Dư nợ':<16} {format_dong(outstanding)}"))
