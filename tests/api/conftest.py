@@ -1,0 +1,84 @@
+"""API clients for the cast (token auth, as a client program would log in) and two offices'
+worth of organisation: a point, an association, a group, a household and a disbursed loan each."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from borrowers.models import Association
+from loans import services
+from tests.conftest import approved_loan
+from tests.factories import AssociationFactory, BorrowerFactory, PointFactory, SavingsGroupFactory
+
+API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The cast hashes three passwords per test; PBKDF2 would cost ~0.4 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    token, _created = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def alice_api(cast) -> APIClient:
+    return token_client(cast.alice)
+
+
+@pytest.fixture
+def bob_api(cast) -> APIClient:
+    return token_client(cast.bob)
+
+
+@pytest.fixture
+def carol_api(cast) -> APIClient:
+    return token_client(cast.carol)
+
+
+@pytest.fixture
+def anon_api() -> APIClient:
+    return APIClient()
+
+
+@dataclass
+class Site:
+    """One office's objects: every scoped resource the API serves, once."""
+
+    office: object
+    point: object
+    association: object
+    group: object
+    borrower: object
+    loan: object
+    entry: object  # the loan's disbursement
+
+
+def build_site(office, user, *, national_id: str) -> Site:
+    point = PointFactory(office=office, session_day=10)
+    association = AssociationFactory(level=Association.Level.DISTRICT, office=office)
+    group = SavingsGroupFactory(transaction_point=point, association=AssociationFactory())
+    borrower = BorrowerFactory(savings_group=group, national_id=national_id)
+    loan = approved_loan(
+        borrower, "HN", amount=20_000_000, term=24, by=user, approved_on=date(2025, 1, 2)
+    )
+    entry = services.disburse(loan, amount=20_000_000, on=date(2025, 1, 10), by=user)
+    loan.refresh_from_db()
+    return Site(office, point, association, group, borrower, loan, entry)
+
+
+@pytest.fixture
+def sites(cast) -> dict[str, Site]:
+    """Văn Quan (alice's) and Bắc Sơn (bob's)."""
+    return {
+        "van_quan": build_site(cast.van_quan, cast.alice, national_id="020090000001"),
+        "bac_son": build_site(cast.bac_son, cast.bob, national_id="020090000002"),
+    }

@@ -1,0 +1,199 @@
+"""Who may reach what: officers of two offices, a branch-level analyst and an anonymous client
+against every route and action. Another office's object does not exist for an officer (404), an
+anonymous client gets nothing (401), and no route is left out of the table."""
+
+import re
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from tasks.models import JobRun
+
+from .conftest import API
+
+# (method, route, the site object whose id fills {id}, or None for a collection).
+ROUTES = [
+    ("get", "/associations/", None),
+    ("get", "/associations/{id}/", "association"),
+    ("get", "/borrowers/", None),
+    ("post", "/borrowers/", None),
+    ("get", "/borrowers/{id}/", "borrower"),
+    ("put", "/borrowers/{id}/", "borrower"),
+    ("patch", "/borrowers/{id}/", "borrower"),
+    ("get", "/loans/", None),
+    ("post", "/loans/", None),
+    ("get", "/loans/{id}/", "loan"),
+    ("post", "/loans/{id}/disbursements/", "loan"),
+    ("get", "/loans/{id}/position/", "loan"),
+    ("post", "/loans/{id}/repayments/", "loan"),
+    ("post", "/loans/{id}/reversals/", "loan"),
+    ("get", "/offices/", None),
+    ("get", "/offices/{id}/", "office"),
+    ("get", "/savings-groups/", None),
+    ("get", "/savings-groups/{id}/", "group"),
+    ("get", "/transaction-points/", None),
+    ("get", "/transaction-points/{id}/", "point"),
+]
+# Not scoped by office: reference data and branch-wide job runs.
+SHARED_ROUTES = [
+    ("get", "/programmes/", None),
+    ("get", "/programmes/{id}/", "programme"),
+    ("get", "/jobs/", None),
+    ("post", "/jobs/", None),
+    ("get", "/jobs/{id}/", "job"),
+]
+# Documentation: behind the same login as the API.
+DOC_ROUTES = [("get", "/schema/", None), ("get", "/docs/", None), ("get", "/", None)]
+DENIED = {401, 403}
+
+
+def url(route: str, site, name: str | None, *, job=None) -> str:
+    if name is None:
+        return API + route
+    if name == "job":
+        return API + route.format(id=job.pk)
+    if name == "programme":
+        return API + route.format(id=site.loan.programme_id)
+    return API + route.format(id=getattr(site, name).pk)
+
+
+def call(client, method: str, path: str):
+    # An empty body: access is decided before the input is read, so a 400 means "let in".
+    if method == "get":
+        return client.get(path)
+    return getattr(client, method)(path, {}, format="json")
+
+
+@pytest.fixture
+def clients(alice_api, bob_api, carol_api, anon_api):
+    return {"alice": alice_api, "bob": bob_api, "carol": carol_api, "anonymous": anon_api}
+
+
+def test_the_table_covers_every_route_and_method_of_the_schema():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = {
+        (method, path.removeprefix(API))
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+    tabled = {(m, r) for m, r, _ in ROUTES + SHARED_ROUTES}
+    assert documented == tabled
+
+
+@pytest.mark.parametrize(("method", "route", "name"), ROUTES, ids=lambda v: str(v))
+def test_an_officer_cannot_reach_another_offices_objects(sites, clients, method, route, name):
+    own, foreign = sites["van_quan"], sites["bac_son"]
+    path_own, path_foreign = url(route, own, name), url(route, foreign, name)
+
+    if name is not None:
+        assert call(clients["alice"], method, path_foreign).status_code == 404
+        assert call(clients["bob"], method, path_own).status_code == 404
+    for who in ("alice", "carol"):
+        status = call(clients[who], method, path_own).status_code
+        assert status not in DENIED | {404, 500}, (who, status)
+    assert call(clients["carol"], method, path_foreign).status_code not in DENIED | {404, 500}
+    assert call(clients["anonymous"], method, path_own).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("route", "own", "foreign"),
+    [
+        ("/offices/", "office", None),
+        ("/transaction-points/", "point", None),
+        ("/associations/", "association", None),
+        ("/savings-groups/", "group", None),
+        ("/borrowers/", "borrower", None),
+        ("/loans/", "loan", None),
+    ],
+)
+def test_lists_show_only_the_users_offices(sites, clients, route, own, foreign):
+    def ids(who: str) -> set[int]:
+        response = clients[who].get(API + route, {"page_size": 500})
+        assert response.status_code == 200
+        return {row["id"] for row in response.json()["results"]}
+
+    van_quan = getattr(sites["van_quan"], own).pk
+    bac_son = getattr(sites["bac_son"], own).pk
+    assert van_quan in ids("alice")
+    assert bac_son not in ids("alice")
+    assert bac_son in ids("bob")
+    assert van_quan not in ids("bob")
+    assert {van_quan, bac_son} <= ids("carol")
+
+
+def test_a_write_cannot_point_at_another_offices_objects(sites, clients):
+    foreign = sites["bac_son"]
+    borrower = clients["alice"].post(
+        f"{API}/borrowers/",
+        {
+            "full_name": "Lương Văn Tú",
+            "national_id": "020190000777",
+            "date_of_birth": "1990-01-01",
+            "gender": "male",
+            "ethnicity": "Nùng",
+            "household_category": "poor",
+            "savings_group": foreign.group.pk,
+            "village": "Bản Cằm",
+        },
+        format="json",
+    )
+    assert borrower.status_code == 400
+    assert set(borrower.json()) == {"savings_group"}
+
+    loan = clients["alice"].post(
+        f"{API}/loans/",
+        {
+            "borrower": foreign.borrower.pk,
+            "programme": "HN",
+            "amount": 10_000_000,
+            "term_months": 12,
+            "approved_on": "2025-01-02",
+        },
+        format="json",
+    )
+    assert loan.status_code == 400
+    assert set(loan.json()) == {"borrower"}
+
+    # Another loan's journal entry is not an entry of this loan.
+    own_loan = sites["van_quan"].loan
+    reversal = clients["carol"].post(
+        f"{API}/loans/{own_loan.pk}/reversals/",
+        {"transaction": foreign.entry.pk, "reason": "Nhầm"},
+        format="json",
+    )
+    assert reversal.status_code == 400
+    assert set(reversal.json()) == {"transaction"}
+
+
+@pytest.mark.parametrize(("method", "route", "name"), SHARED_ROUTES, ids=lambda v: str(v))
+def test_shared_routes_need_a_login_and_only_the_branch_starts_jobs(
+    sites, clients, method, route, name
+):
+    job = JobRun.objects.create(kind="arrears", period="2025-01-31")
+    path = url(route, sites["van_quan"], name, job=job)
+    assert call(clients["anonymous"], method, path).status_code == 401
+    for who in ("alice", "bob", "carol"):
+        status = call(clients[who], method, path).status_code
+        starts_job = (method, route) == ("post", "/jobs/")
+        if starts_job and who != "carol":
+            assert status == 403, who
+        else:
+            assert status not in DENIED | {404, 500}, (who, status)
+
+
+@pytest.mark.parametrize(("method", "route", "name"), DOC_ROUTES, ids=lambda v: str(v))
+def test_documentation_needs_a_login(clients, method, route, name):
+    assert call(clients["anonymous"], method, API + route).status_code in DENIED
+    response = clients["alice"].get(API + route)
+    assert response.status_code == 200
+
+
+def test_anonymous_gets_401_with_a_token_challenge(clients):
+    response = clients["anonymous"].get(f"{API}/loans/")
+    assert response.status_code == 401
+    assert re.match(r"^Token", response["WWW-Authenticate"])
+
+
+def test_session_login_works_too(cast, client):
+    client.force_login(cast.alice)
+    assert client.get(f"{API}/loans/").status_code == 200
