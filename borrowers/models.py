@@ -12,7 +12,8 @@ from programmes.models import HouseholdCategory
 from .reference_data import ETHNICITIES
 
 national_id_validator = RegexValidator(
-    r"^\d{12}$", _("Số CCCD phải gồm đúng 12 chữ số."), code="invalid_national_id"
+    # [0-9], not \d (which takes other scripts' digits); \Z, not $ (which allows a final newline).
+    r"^[0-9]{12}\Z", _("Số CCCD phải gồm đúng 12 chữ số."), code="invalid_national_id"
 )
 ETHNICITY_CHOICES = [(name, name) for _code, name in ETHNICITIES]
 
@@ -281,7 +282,7 @@ class Borrower(models.Model):
         ordering = ["full_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(national_id__regex=r"^[0-9]{12}$"),
+                condition=Q(national_id__regex=r"^[0-9]{12}\Z"),
                 name="borrower_national_id_12_digits",
             ),
         ]

@@ -32,6 +32,12 @@ class Cast:
     carol: object  # province analyst (branch level)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The cast hashes three passwords per test; PBKDF2 would cost ~0.4 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     branch = BranchFactory()

@@ -187,12 +187,7 @@ class TestThirtyHouseholds:
 # --- logins ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.mark.usefixtures("organisation", "fast_hashing")
+@pytest.mark.usefixtures("organisation")
 class TestDemoLogins:
     def test_they_are_created_once_with_their_offices(self, db, monkeypatch):
         monkeypatch.delenv("DEMO_PASSWORD", raising=False)

@@ -16,12 +16,6 @@ from tests.factories import AssociationFactory, BorrowerFactory, PointFactory, S
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The cast hashes three passwords per test; PBKDF2 would cost ~0.4 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def token_client(user) -> APIClient:
     client = APIClient()
     token, _created = Token.objects.get_or_create(user=user)

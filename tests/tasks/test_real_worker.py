@@ -71,7 +71,7 @@ def worker_env(settings):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_produces_the_in_process_rows(portfolio, worker_env):
     jobs.run_arrears(as_of=AS_OF)
     in_process = _snapshot_digest(AS_OF)
