@@ -411,3 +411,12 @@ class PostingRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PortfolioReport(PositionSnapshot):
+    """The report pages of the admin (báo cáo); no table of its own (see loans/report_admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("báo cáo")
+        verbose_name_plural = _("báo cáo dư nợ, doanh số, tuổi nợ")

@@ -33,6 +33,10 @@ ROUTES = [
     ("get", "/savings-groups/{id}/", "group"),
     ("get", "/transaction-points/", None),
     ("get", "/transaction-points/{id}/", "point"),
+    ("get", "/reports/portfolio/", None),
+    ("get", "/reports/flows/", None),
+    ("get", "/reports/arrears-ageing/", None),
+    ("get", "/reports/decree-28/", None),
 ]
 # Not scoped by office: reference data and branch-wide job runs.
 SHARED_ROUTES = [

@@ -1,0 +1,453 @@
+"""The report endpoints under /api/v1/reports/: portfolio, flows, arrears ageing, Decree 28.
+
+Thin views over `loans.reports`: a query serializer checks the parameters (dates, groupings,
+filters looked up in the user's offices), the report is built, and rendered as JSON, CSV or
+Excel (`?format=csv|xlsx`). A filter naming an office, point, group or association the user
+may not see is a 400 on that field, worded as for one that does not exist: the same rule as
+every related id in this API, so no other office's data or existence leaks.
+
+The lead includes `urlpatterns` under /api/v1/; `report_timers()` gives the benchmark one
+request per report.
+"""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.test import Client
+from django.urls import path, reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import renderers, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from borrowers.api import ScopedPrimaryKeyRelatedField, business_date
+from borrowers.models import (
+    AdministrativeUnit,
+    Association,
+    SavingsGroup,
+    TransactionOffice,
+    TransactionPoint,
+)
+from borrowers.selectors import (
+    associations_for,
+    offices_for,
+    savings_groups_for,
+    transaction_points_for,
+)
+from programmes.models import Programme
+
+from . import exports
+from .reports import (
+    DIMENSIONS,
+    FILTER_NAMES,
+    GROUPINGS,
+    SOURCES,
+    ReportFilters,
+    ReportRequest,
+    build_report,
+    decree_28_group_by,
+    default_as_of,
+)
+from .reports.builders import (
+    DECREE_28_MEASURES,
+    FLOW_MEASURES,
+    PORTFOLIO_MEASURES,
+    ageing_measures,
+)
+
+MAX_GROUPINGS = 4
+FORMATS = ("json", "csv", "xlsx")
+DEFAULT_GROUP_BY = {
+    "portfolio": ("programme",),
+    "flows": ("programme",),
+    "arrears_ageing": ("office",),
+    "decree_28": ("programme",),
+}
+
+
+# --- parameters --------------------------------------------------------------------------
+
+
+class ProgrammeCodeField(serializers.SlugRelatedField):
+    """A programme by its code; text that cannot be a code (too long, a NUL byte, which
+    PostgreSQL refuses in a query) is "no such programme" without asking the database."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > 20 or "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:20])
+        return super().to_internal_value(data)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """What every report takes: groupings, filters, the source of positions and the format."""
+
+    group_by = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Comma-separated groupings, at most 4, of: "
+        + ", ".join(GROUPINGS)
+        + ". Empty: one row for everything. Default depends on the report.",
+    )
+    office = ScopedPrimaryKeyRelatedField(
+        selector=offices_for,
+        queryset=TransactionOffice.objects.none(),
+        required=False,
+        help_text="Only this transaction office (id), one of the user's.",
+    )
+    programme = ProgrammeCodeField(
+        slug_field="code",
+        queryset=Programme.objects.all(),
+        required=False,
+        help_text="Only this programme (code, e.g. HN, ND28-NHA).",
+    )
+    transaction_point = ScopedPrimaryKeyRelatedField(
+        selector=transaction_points_for,
+        queryset=TransactionPoint.objects.none(),
+        required=False,
+        help_text="Only this transaction point (id).",
+    )
+    association = ScopedPrimaryKeyRelatedField(
+        selector=associations_for,
+        queryset=Association.objects.none(),
+        required=False,
+        help_text="Only groups managed by this association or by one below it (id).",
+    )
+    commune = serializers.PrimaryKeyRelatedField(
+        queryset=AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE),
+        required=False,
+        help_text="Only points in this commune (id), current or former (before 1 Jul 2025).",
+    )
+    savings_group = ScopedPrimaryKeyRelatedField(
+        selector=savings_groups_for,
+        queryset=SavingsGroup.objects.none(),
+        required=False,
+        help_text="Only this savings-and-loan group (id).",
+    )
+    source = serializers.ChoiceField(
+        choices=SOURCES,
+        default="auto",
+        help_text="Where positions come from: `auto` (the nightly snapshot if it still holds, "
+        "else computed), `snapshot` or `engine` (for checks).",
+    )
+    format = serializers.ChoiceField(
+        choices=FORMATS,
+        required=False,
+        help_text="json (default), csv or xlsx (Excel with Vietnamese headings and totals).",
+    )
+
+    def validate_group_by(self, value: str) -> tuple[str, ...]:
+        names = tuple(part.strip() for part in value.split(",") if part.strip())
+        unknown = [name for name in names if name not in GROUPINGS]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Không có cách nhóm “{unknown[0]}”; chọn trong: {', '.join(GROUPINGS)}."
+            )
+        if len(set(names)) != len(names):
+            raise serializers.ValidationError("Mỗi cách nhóm chỉ được chọn một lần.")
+        if len(names) > MAX_GROUPINGS:
+            raise serializers.ValidationError(f"Nhóm theo tối đa {MAX_GROUPINGS} tiêu chí.")
+        return names
+
+    def report_request(self, user) -> ReportRequest:
+        """The validated parameters as a request for `loans.reports` (kind from the context)."""
+        data, kind = self.validated_data, self.context["kind"]
+        group_by = data.get("group_by", DEFAULT_GROUP_BY[kind])
+        if kind == "decree_28":
+            group_by = decree_28_group_by(group_by)
+        filters = ReportFilters.for_user(
+            user,
+            **{name: data.get(name) for name in FILTER_NAMES},
+            decree_28_only=kind == "decree_28",
+        )
+        return ReportRequest(
+            filters=filters, group_by=group_by, source=data["source"], **self.dates(data)
+        )
+
+    def dates(self, data: dict) -> dict:
+        return {"as_of": data.get("as_of") or default_as_of(timezone.localdate())}
+
+
+class AsOfQuerySerializer(ReportQuerySerializer):
+    as_of = serializers.DateField(
+        required=False,
+        validators=[business_date],
+        help_text="End of this day (YYYY-MM-DD), 2000-01-01 to today; default yesterday.",
+    )
+
+
+class PeriodQuerySerializer(ReportQuerySerializer):
+    """A period [from, to] of value dates; `from` is a keyword in Python, hence get_fields."""
+
+    from_ = serializers.DateField(
+        required=False,
+        validators=[business_date],
+        help_text="First day (YYYY-MM-DD); default the first day of the month of `to`.",
+    )
+    to = serializers.DateField(
+        required=False,
+        validators=[business_date],
+        help_text="Last day (YYYY-MM-DD), not after today; default yesterday.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        end = attrs.get("to") or default_as_of(timezone.localdate())
+        start = attrs.get("from") or end.replace(day=1)
+        if start > end:
+            raise serializers.ValidationError({"from": "Từ ngày phải trước hoặc bằng đến ngày."})
+        return {**attrs, "from": start, "to": end}
+
+    def dates(self, data: dict) -> dict:
+        return {"start": data["from"], "end": data["to"]}
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+class ExportRenderer(renderers.BaseRenderer):
+    """Renders the view's report (not the JSON) as a file; errors stay JSON (see the view)."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        report = renderer_context["view"].report
+        return self.write(report.table())
+
+
+class CSVRenderer(ExportRenderer):
+    media_type = exports.CSV_MEDIA_TYPE
+    format = "csv"
+    write = staticmethod(exports.to_csv)
+
+
+class XLSXRenderer(ExportRenderer):
+    media_type = exports.XLSX_MEDIA_TYPE
+    format = "xlsx"
+    write = staticmethod(exports.to_xlsx)
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+class ReportView(APIView):
+    """One report; subclasses name it and take `as_of` or a period."""
+
+    kind = "portfolio"
+    query_class: type[ReportQuerySerializer] = AsOfQuerySerializer
+    renderer_classes = [
+        renderers.JSONRenderer,
+        renderers.BrowsableAPIRenderer,
+        CSVRenderer,
+        XLSXRenderer,
+    ]
+    report = None
+
+    def get(self, request):
+        context = {"request": request, "kind": self.kind}
+        query = self.query_class(data=request.query_params, context=context)
+        query.is_valid(raise_exception=True)
+        self.report = build_report(self.kind, query.report_request(request.user))
+        return Response(self.report.as_json())
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # An unknown ?format= is a 400 on `format` from the query serializer, not a 404.
+            return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        exported = isinstance(getattr(request, "accepted_renderer", None), ExportRenderer)
+        if exported and (response.status_code >= 400 or self.report is None):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = renderers.JSONRenderer.media_type
+            exported = False
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if exported:
+            response["Content-Disposition"] = f'attachment; filename="{self.filename(request)}"'
+        return response
+
+    def filename(self, request) -> str:
+        dates = "_".join(v.isoformat() for v in self.report.period.values())
+        return f"{self.kind.replace('_', '-')}_{dates}.{request.accepted_renderer.format}"
+
+
+def _row_schema(name: str, measures) -> serializers.Serializer:
+    """The schema of a report row: every grouping key (present when grouped) and the figures."""
+    fields = {}
+    for dim in DIMENSIONS.values():
+        key_field = serializers.IntegerField if dim.numeric else serializers.CharField
+        fields[dim.key] = key_field(
+            required=False, allow_null=True, help_text=f"{dim.label} (present when grouped)."
+        )
+        if dim.name_key:
+            fields[dim.name_key] = serializers.CharField(required=False, allow_null=True)
+    for measure in measures:
+        if measure.kind == "ratio":
+            fields[measure.key] = serializers.FloatField(help_text=measure.label)
+        else:
+            fields[measure.key] = serializers.IntegerField(help_text=measure.label)
+    return inline_serializer(name=name, fields=fields, many=True)
+
+
+def _response_schema(name: str, measures, *, period: bool) -> dict:
+    dates = (
+        {"from": serializers.DateField(), "to": serializers.DateField()}
+        if period
+        else {"as_of": serializers.DateField()}
+    )
+    totals = {
+        m.key: serializers.FloatField() if m.kind == "ratio" else serializers.IntegerField()
+        for m in measures
+    }
+    body = inline_serializer(
+        name=f"{name}Report",
+        fields={
+            **dates,
+            "group_by": serializers.ListField(child=serializers.CharField()),
+            "source": serializers.CharField(allow_null=True),
+            "rows": _row_schema(f"{name}Row", measures),
+            "totals": inline_serializer(name=f"{name}Totals", fields=totals),
+        },
+    )
+    return {
+        (200, "application/json"): body,
+        (200, exports.CSV_MEDIA_TYPE): OpenApiTypes.BINARY,
+        (200, exports.XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        400: OpenApiResponse(description="Invalid parameters: messages per field."),
+    }
+
+
+def _documented(name: str, measures, query_class, summary: str):
+    """The OpenAPI description of a report view's GET: its parameters and its three bodies."""
+    period = query_class is PeriodQuerySerializer
+    return extend_schema_view(
+        get=extend_schema(
+            summary=summary,
+            parameters=[query_class],
+            responses=_response_schema(name, measures, period=period),
+            tags=["reports"],
+        )
+    )
+
+
+@_documented(
+    "Portfolio",
+    PORTFOLIO_MEASURES,
+    AsOfQuerySerializer,
+    "Loans, households, outstanding, overdue, frozen and interest arrears as of a day.",
+)
+class PortfolioReportView(ReportView):
+    """Outstanding portfolio (dư nợ) at the end of a day, per group."""
+
+    kind = "portfolio"
+
+
+@_documented(
+    "Flows",
+    FLOW_MEASURES,
+    PeriodQuerySerializer,
+    "Disbursed, collected, written off, new and closed loans in a period.",
+)
+class FlowsReportView(ReportView):
+    """Disbursements, collections and write-offs (doanh số) in a period, per group."""
+
+    kind = "flows"
+    query_class = PeriodQuerySerializer
+
+
+@_documented(
+    "ArrearsAgeing",
+    ageing_measures(),
+    AsOfQuerySerializer,
+    "Loans, outstanding and overdue principal per ageing bucket as of a day.",
+)
+class ArrearsAgeingReportView(ReportView):
+    """Overdue principal and loans by days past due (tuổi nợ) at the end of a day."""
+
+    kind = "arrears_ageing"
+
+
+@_documented(
+    "Decree28",
+    DECREE_28_MEASURES,
+    PeriodQuerySerializer,
+    "Decree 28 loan lines: households reached by ethnicity, disbursed, outstanding, overdue.",
+)
+class Decree28ReportView(ReportView):
+    """Decree 28/2022 lines: households reached, disbursed, outstanding and overdue."""
+
+    kind = "decree_28"
+    query_class = PeriodQuerySerializer
+
+
+urlpatterns = [
+    path("reports/portfolio/", PortfolioReportView.as_view(), name="report-portfolio"),
+    path("reports/flows/", FlowsReportView.as_view(), name="report-flows"),
+    path(
+        "reports/arrears-ageing/",
+        ArrearsAgeingReportView.as_view(),
+        name="report-arrears-ageing",
+    ),
+    path("reports/decree-28/", Decree28ReportView.as_view(), name="report-decree-28"),
+]
+
+
+# --- for the benchmark -------------------------------------------------------------------
+
+
+def report_timers(
+    *, as_of: date | None = None, start: date | None = None, source: str = "auto", user=None
+) -> dict[str, Callable[[], None]]:
+    """name -> a callable making one report request (a superuser, django.test.Client); each
+    raises AssertionError unless the answer is 200. Dates default to yesterday and the 30 days
+    before it; `source="engine"` times the computation without the nightly snapshot. The
+    report URLs must be in the URLconf (the lead's include, or tests.reports.urls)."""
+    end = as_of or timezone.localdate() - timedelta(days=1)
+    start = start or end - timedelta(days=30)
+    if user is None:
+        user, _created = get_user_model().objects.get_or_create(
+            username="report-benchmark", defaults={"is_superuser": True, "is_staff": True}
+        )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    day = {"as_of": end.isoformat(), "source": source}
+    period = {"from": start.isoformat(), "to": end.isoformat(), "source": source}
+    requests = {
+        "portfolio": ("report-portfolio", day),
+        "portfolio_by_office_and_programme": (
+            "report-portfolio",
+            {**day, "group_by": "office,programme"},
+        ),
+        "portfolio_by_commune_xlsx": (
+            "report-portfolio",
+            {**day, "group_by": "commune", "format": "xlsx"},
+        ),
+        "flows": ("report-flows", period),
+        "arrears_ageing": ("report-arrears-ageing", day),
+        "decree_28": ("report-decree-28", {**period, "group_by": "programme,ethnicity"}),
+    }
+
+    def timer(url_name: str, params: dict) -> Callable[[], None]:
+        def request() -> None:
+            response = client.get(reverse(url_name), params)
+            assert response.status_code == 200, response.content[:500]
+
+        return request
+
+    return {name: timer(url_name, params) for name, (url_name, params) in requests.items()}

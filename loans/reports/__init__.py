@@ -1,0 +1,71 @@
+"""Province reports (DOMAIN.md §6) over the nightly snapshots and the journal.
+
+`build_report(kind, ReportRequest(...))` returns a `Report` (rows, totals, JSON, export table);
+the API (`loans.report_api`) and the admin pages (`loans.report_admin`) are thin layers on it.
+
+Decisions (what the figures mean):
+- Portfolio and ageing as of D count the loans still owing at the end of D: the positions the
+  nightly job snapshots (status not closed, written off or undisbursed). `borrowers` counts
+  households once (a household with two loans in a group is one); in the totals, once overall,
+  so the totals' `borrowers` may be below the sum of the rows'. `overdue_ratio` =
+  overdue_principal / outstanding_principal, half-up to 6 places, 0 without outstanding.
+  `frozen_principal` = outstanding of loans frozen (khoanh nợ) at D.
+- Positions as of D come from the nightly snapshot of D when it still holds (see
+  `source.snapshot_is_current`: a finished run, its rows not pruned, and nothing written since
+  the run started that is value-dated on or before D for those offices: a back-dated posting or
+  reversal, a schedule change, a freeze); otherwise the position engine computes them over the
+  loans in chunks. Both give the same numbers (tests/reports). A report of a past day does not
+  move when later-dated postings arrive: the engine reads only value dates <= D.
+- Flows in [from, to] sum the journal by value date; a reversed entry and its reversal (which
+  carries the original's value date) both drop out. New loans: first disbursed in the period.
+  Closed loans: outstanding principal reached 0 by a repayment or a write-off in the period.
+- Decree 28 is always per line (the four ND28 programmes, every line listed when grouped by
+  programme alone, or per loan line on request): households reached = households with a
+  disbursement in the period, split Kinh / ethnic minority; loans, households, outstanding and
+  overdue at the end of the period.
+- Groupings: `commune` is the current commune (the end of the successor chain of the point's
+  commune), `former_commune` the point's commune before the 1 July 2025 merger; `association`
+  the commune association managing the loan's group; ethnicity and household category are the
+  household's as recorded now. The `association` filter takes any level (a district association
+  covers its communes'), `commune` a current or a former commune.
+- Scope: `ReportFilters.for_user` applies `borrowers.selectors.office_ids_for`; the callers look
+  the filter objects up through the same selectors, so another office's object is not found.
+"""
+
+from .builders import (
+    REPORTS,
+    TITLES,
+    arrears_ageing,
+    bucket_labels,
+    build_report,
+    decree_28,
+    decree_28_group_by,
+    default_as_of,
+    flows,
+    portfolio,
+)
+from .dimensions import DIMENSIONS, GROUPINGS
+from .params import FILTER_NAMES, ReportFilters, ReportRequest
+from .result import Report
+from .source import SOURCES, snapshot_is_current
+
+__all__ = [
+    "DIMENSIONS",
+    "FILTER_NAMES",
+    "GROUPINGS",
+    "REPORTS",
+    "SOURCES",
+    "TITLES",
+    "Report",
+    "ReportFilters",
+    "ReportRequest",
+    "arrears_ageing",
+    "bucket_labels",
+    "build_report",
+    "decree_28",
+    "decree_28_group_by",
+    "default_as_of",
+    "flows",
+    "portfolio",
+    "snapshot_is_current",
+]

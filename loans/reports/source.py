@@ -1,0 +1,229 @@
+"""Positions as of a day, aggregated by groupings: from the nightly snapshot when it is still
+true, else computed by the one position engine (DOMAIN.md §4). Both give the same numbers.
+
+When is the snapshot of D still true? The nightly job computed it from what the journal held
+when its run started. A posting entered later but value-dated on or before D (a back-dated
+repayment, a reversal, which carries the original's value date), a schedule change or a freeze
+in force by D makes it stale for that office; then the report computes instead. The check reads
+only what was written since the run started, walking the primary keys backwards from the
+newest row (ids grow with time), so it costs little for the usual report of yesterday. A minute
+of margin before the run's start covers postings whose transaction was still open then.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+
+from ..models import Loan, LoanFreeze, LoanTransaction, PositionSnapshot, ScheduleVersion
+from ..selectors import MONEY_KINDS, iter_positions
+from .dimensions import SNAPSHOT_COLUMNS, Dimension, add_keys, group_exprs
+from .params import ReportFilters
+
+SOURCES = ("auto", "snapshot", "engine")
+# Postings entered this long before a run started may not have been committed when it read the
+# journal; settings.REPORT_SNAPSHOT_MARGIN overrides it (tests set 0).
+DEFAULT_MARGIN = timedelta(minutes=1)
+POSITION_MEASURES = (
+    "loans",
+    "borrowers",
+    "outstanding_principal",
+    "overdue_principal",
+    "frozen_principal",
+    "interest_arrears",
+)
+# Positions the nightly job leaves out of the snapshot (nothing owed at the end of the day).
+NOT_IN_PORTFOLIO = ("closed", "written_off", "not_disbursed")
+
+
+@dataclass
+class PositionTotals:
+    """Sums of positions per group (`frame`), the distinct households overall, and where the
+    positions came from ("snapshot" or "engine")."""
+
+    frame: pd.DataFrame
+    borrowers: int
+    source: str
+
+
+def position_totals(
+    *,
+    as_of: date,
+    filters: ReportFilters,
+    dims: list[Dimension],
+    by_bucket: bool = False,
+    households: bool = True,
+    source: str = "auto",
+) -> PositionTotals:
+    """POSITION_MEASURES per group of `dims` (and ageing bucket) for the loans open at `as_of`;
+    `households=False` leaves the households uncounted (0), which spares the snapshot a join."""
+    if source == "auto":
+        source = "snapshot" if snapshot_is_current(as_of=as_of, filters=filters) else "engine"
+    if source == "snapshot":
+        frame, borrowers = _from_snapshot(as_of, filters, dims, by_bucket, households)
+    else:
+        frame, borrowers = _from_engine(as_of, filters, dims, by_bucket)
+    return PositionTotals(frame, borrowers, source)
+
+
+# --- is the snapshot current? ------------------------------------------------------------
+
+
+def snapshot_is_current(*, as_of: date, filters: ReportFilters) -> bool:
+    """Whether the nightly snapshot of `as_of` still holds for the offices of `filters`."""
+    from tasks.models import JobRun  # tasks depends on loans; read its run log lazily
+
+    run = (
+        JobRun.objects.filter(kind=JobRun.Kind.ARREARS, period=as_of.isoformat())
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if run is None or run.status != JobRun.Status.DONE:
+        return False
+    # Daily snapshots are pruned after a while; then the run's rows are gone.
+    if PositionSnapshot.objects.filter(as_of=as_of).count() != run.counts.get("loans"):
+        return False
+    margin = getattr(settings, "REPORT_SNAPSHOT_MARGIN", DEFAULT_MARGIN)
+    cutoff = (run.started_at or run.created_at) - margin
+    return not _changed_since(cutoff, as_of=as_of, office_ids=filters.journal_office_ids())
+
+
+def _changed_since(cutoff, *, as_of: date, office_ids: list[int] | None) -> bool:
+    """Whether anything written after `cutoff` changes positions as of `as_of`."""
+    offices = Q() if office_ids is None else Q(loan__office_id__in=office_ids)
+    postings = Q(kind__in=[*MONEY_KINDS, "reversal"], value_date__lte=as_of)
+    if office_ids is not None:
+        postings &= Q(office_id__in=office_ids)  # the journal's own copy of the loan's office
+    if _written_after(LoanTransaction, "posted_at", cutoff).filter(postings).exists():
+        return True
+    schedules = Q(effective_from__lte=as_of) & offices
+    if _written_after(ScheduleVersion, "created_at", cutoff).filter(schedules).exists():
+        return True
+    # A freeze and its end (set later by unfreeze) are both in the freeze's history.
+    return (
+        LoanFreeze.history.filter(history_date__gt=cutoff, start__lte=as_of)
+        .filter(Q() if office_ids is None else Q(loan__office_id__in=office_ids))
+        .exists()
+    )
+
+
+def _written_after(model, time_field: str, cutoff):
+    """Rows written after `cutoff`, found from the newest id backwards (no index on the time)."""
+    last_before = (
+        model.objects.filter(**{f"{time_field}__lte": cutoff})
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return model.objects.filter(pk__gt=last_before or 0)
+
+
+# --- the snapshot: one GROUP BY in the database --------------------------------------------
+
+
+def _from_snapshot(as_of, filters, dims, by_bucket, households) -> tuple[pd.DataFrame, int]:
+    rows = PositionSnapshot.objects.filter(filters.q("loan__", own_office=True), as_of=as_of)
+    exprs = group_exprs(dims, "loan__", own=SNAPSHOT_COLUMNS)
+    exprs |= {"g_bucket": F("bucket")} if by_bucket else {}
+    measures = {
+        "loans": Count("id"),
+        "outstanding_principal": Sum("outstanding_principal"),
+        "overdue_principal": Sum("overdue_principal"),
+        "frozen_principal": Sum("outstanding_principal", filter=Q(status="frozen")),
+        "interest_arrears": Sum("interest_arrears"),
+    }
+    # Counting households needs the loan (its borrower): a join the other figures do without.
+    households_q = Count("loan__borrower_id", distinct=True)
+    if households:
+        measures["borrowers"] = households_q
+    frame = grouped(rows, exprs, measures)
+    if not households:
+        frame["borrowers"] = 0
+        total = 0
+    elif exprs:
+        total = rows.aggregate(n=households_q)["n"]
+    else:
+        total = int(frame["borrowers"].sum())  # one group: its count is the total
+    return _finish(frame, dims, by_bucket), total
+
+
+def grouped(queryset, exprs: dict, measures: dict) -> pd.DataFrame:
+    """One GROUP BY: a row per distinct value of `exprs`, with `measures`; missing sums are 0.
+    (Aggregates are aliased `m_*` in SQL so they never shadow a model field they sum.)"""
+    aliased = {f"m_{name}": aggregate for name, aggregate in measures.items()}
+    if exprs:
+        records = list(queryset.order_by().values(**exprs).annotate(**aliased))
+    else:
+        records = [queryset.order_by().aggregate(**aliased)]
+    frame = pd.DataFrame.from_records(records, columns=[*exprs, *aliased])
+    frame.columns = [*exprs, *measures]
+    for name in measures:
+        frame[name] = frame[name].fillna(0).astype("int64")
+    return frame
+
+
+# --- the engine: positions per loan, then pandas ------------------------------------------
+
+
+def loans_open_on(filters: ReportFilters, as_of: date):
+    """The loans that may be open at the end of `as_of` (as the nightly job selects them):
+    disbursed by then, and not closed or written off unless by a posting dated on or after."""
+    later = LoanTransaction.objects.filter(loan=OuterRef("pk"), value_date__gte=as_of)
+    return (
+        Loan.objects.filter(filters.q(), first_disbursed_on__lte=as_of)
+        .filter(~Q(status__in=["closed", "written_off"]) | Exists(later))
+        .order_by()
+    )
+
+
+def _from_engine(as_of, filters, dims, by_bucket) -> tuple[pd.DataFrame, int]:
+    loans = loans_open_on(filters, as_of)
+    exprs = group_exprs(dims, "")
+    about = pd.DataFrame.from_records(
+        list(loans.values("id", "borrower_id", **exprs)), columns=["id", "borrower_id", *exprs]
+    ).rename(columns={"id": "loan_id"})
+    frame = _engine_positions(loans, as_of).merge(about, on="loan_id", how="inner")
+    frame["frozen_principal"] = frame["outstanding_principal"].where(frame["status"] == "frozen", 0)
+    keys = [*exprs, *(["g_bucket"] if by_bucket else [])]
+    result = _sum_by_group(frame.rename(columns={"bucket": "g_bucket"}), keys)
+    return _finish(result, dims, by_bucket), int(frame["borrower_id"].nunique())
+
+
+def _engine_positions(loans, as_of: date) -> pd.DataFrame:
+    """Positions of the loans still owing at the end of `as_of`, chunk by chunk."""
+    columns = ["loan_id", "outstanding_principal", "overdue_principal", "interest_arrears"]
+    columns += ["status", "bucket"]
+    parts = [
+        chunk.loc[~chunk["status"].isin(NOT_IN_PORTFOLIO), columns]
+        for chunk in iter_positions(loans, as_of=as_of)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _sum_by_group(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """POSITION_MEASURES per distinct value of `keys` (missing values form their own group)."""
+    sums = ["outstanding_principal", "overdue_principal", "frozen_principal", "interest_arrears"]
+    if keys:
+        result = (
+            frame.astype({k: object for k in keys})
+            .groupby(keys, dropna=False, sort=False)
+            .agg(
+                loans=("loan_id", "count"),
+                borrowers=("borrower_id", "nunique"),
+                **{name: (name, "sum") for name in sums},
+            )
+            .reset_index()
+        )
+    else:
+        everything = {"loans": len(frame), "borrowers": frame["borrower_id"].nunique()}
+        result = pd.DataFrame([everything | {name: frame[name].sum() for name in sums}])
+    return result.astype(dict.fromkeys(POSITION_MEASURES, "int64"))
+
+
+def _finish(frame: pd.DataFrame, dims: list[Dimension], by_bucket: bool) -> pd.DataFrame:
+    frame = add_keys(frame, dims)
+    if by_bucket:
+        frame = frame.rename(columns={"g_bucket": "bucket"})
+    return frame
