@@ -13,7 +13,9 @@ from .reference_data import ETHNICITIES
 
 national_id_validator = RegexValidator(
     # [0-9], not \d (which takes other scripts' digits); \Z, not $ (which allows a final newline).
-    r"^[0-9]{12}\Z", _("Số CCCD phải gồm đúng 12 chữ số."), code="invalid_national_id"
+    r"^[0-9]{12}\Z",
+    _("Số CCCD phải gồm đúng 12 chữ số."),
+    code="invalid_national_id",
 )
 ETHNICITY_CHOICES = [(name, name) for _code, name in ETHNICITIES]
 

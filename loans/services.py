@@ -323,7 +323,9 @@ def _check_eligibility(
             field="grace_months",
         )
     if frequency not in (1, 3, 6, 12):
-        raise LoanError(_("Kỳ hạn trả gốc phải là 1, 3, 6 hoặc 12 tháng."), field="principal_frequency_months")
+        raise LoanError(
+            _("Kỳ hạn trả gốc phải là 1, 3, 6 hoặc 12 tháng."), field="principal_frequency_months"
+        )
     if programme.channel == "entrusted" and borrower.savings_group_id is None:
         raise LoanError(
             _("Chương trình cho vay ủy thác: hộ vay phải là thành viên một tổ TK&VV."),
