@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from config.admin_site import BranchManagedAdmin, is_branch_level, money_display
 
-from .models import InterestRate, LoanPurpose, Programme
+from .models import FeeRule, InterestRate, LoanPurpose, Programme
 
 
 class BranchEditedInline(admin.TabularInline):
@@ -91,3 +91,58 @@ class ProgrammeAdmin(BranchManagedAdmin):
         return actions
 
     max_amount_display = money_display(Programme, "max_amount")
+
+
+@admin.register(FeeRule)
+class FeeRuleAdmin(BranchManagedAdmin):
+    """Fee and commission rules (DOMAIN.md §5): the branch edits them, officers look.
+
+    A rule is never deleted, since past months were paid by it: it is closed with "valid to"
+    and a new one is added from the next day.
+    """
+
+    list_display = [
+        "name",
+        "payee",
+        "base",
+        "rate",
+        "split_display",
+        "quality_display",
+        "valid_from",
+        "valid_to",
+        "is_example",
+    ]
+    list_filter = ["payee", "base", "is_example"]
+    search_fields = ["name", "note"]
+    fieldsets = [
+        (None, {"fields": ["name", "payee", "base", "rate", "is_example", "note"]}),
+        (
+            "Chia phí ủy thác theo cấp hội (tổng 100%; hoa hồng tổ trưởng để 0)",
+            {"fields": ["commune_share", "district_share", "province_share", "central_share"]},
+        ),
+        ("Điều kiện chất lượng", {"fields": ["overdue_ratio_threshold", "quality_multiplier"]}),
+        ("Hiệu lực", {"fields": ["valid_from", "valid_to"]}),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="chia xã/huyện/tỉnh/TW (%)")
+    def split_display(self, obj: FeeRule) -> str:
+        if obj.payee != FeeRule.Payee.ASSOCIATION:
+            return "–"
+        return " / ".join(f"{share.normalize():f}" for share in obj.shares)
+
+    @admin.display(description="điều kiện chất lượng")
+    def quality_display(self, obj: FeeRule) -> str:
+        if obj.overdue_ratio_threshold is None:
+            return "–"
+        return (
+            f"quá hạn > {obj.overdue_ratio_threshold.normalize():f}% "
+            f"→ × {obj.quality_multiplier.normalize():f}"
+        )
