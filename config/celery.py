@@ -14,4 +14,9 @@ app.autodiscover_tasks(["tasks"])
 app.conf.beat_schedule = {
     # Yesterday's positions for every open loan, at 01:00 in the branch's time zone.
     "nightly-arrears": {"task": "tasks.nightly_arrears", "schedule": crontab(hour=1, minute=0)},
+    # The month just ended, reconciled on the 1st at 02:00 (after that night's arrears run).
+    "monthly-reconciliation": {
+        "task": "tasks.monthly_reconciliation",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }

@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and ISO dates and call tasks/jobs.py."""
+"""Celery tasks: thin wrappers that take ids and ISO dates and call tasks/jobs.py (nightly
+arrears) and tasks/reconciliation.py (monthly reconciliation)."""
 
 from datetime import date, timedelta
 
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import jobs
+from . import jobs, reconciliation
 from .models import JobRun
 
 PARTITION_TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
@@ -44,5 +45,39 @@ def start_arrears(*, as_of: date, by=None) -> JobRun:
             arrears_partition.delay_on_commit(run.pk, as_of.isoformat(), office_id)
     if not office_ids:
         jobs.finish_run(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+# --- the monthly reconciliation --------------------------------------------------------------
+
+
+@shared_task(name="tasks.reconciliation_partition", **TASK_OPTIONS)
+def reconciliation_partition(run_id: int, month: str, office_id: int) -> dict[str, int]:
+    counts = reconciliation.run_reconciliation_partition(
+        run_id=run_id, month=reconciliation.parse_month(month), office_id=office_id
+    )
+    reconciliation.finish_reconciliation(run_id=run_id)
+    return counts
+
+
+@shared_task(name="tasks.monthly_reconciliation", **TASK_OPTIONS)
+def monthly_reconciliation(month: str | None = None) -> int:
+    """Celery beat on the 1st at 02:00 Asia/Ho_Chi_Minh: the month just ended."""
+    return start_reconciliation(
+        month=month or reconciliation.previous_month(timezone.localdate())
+    ).pk
+
+
+def start_reconciliation(*, month: str | date, by=None) -> JobRun:
+    """Create the run for `month` ('YYYY-MM' or a date in it) and enqueue one task per office
+    once the run row is committed. Re-running a month replaces its results."""
+    month = reconciliation.parse_month(month)
+    with transaction.atomic():
+        run, office_ids = reconciliation.create_reconciliation_run(month=month, by=by)
+        for office_id in office_ids:
+            reconciliation_partition.delay_on_commit(run.pk, f"{month:%Y-%m}", office_id)
+    if not office_ids:
+        reconciliation.finish_reconciliation(run_id=run.pk)
     run.refresh_from_db()
     return run

@@ -37,6 +37,9 @@ ROUTES = [
     ("get", "/reports/flows/", None),
     ("get", "/reports/arrears-ageing/", None),
     ("get", "/reports/decree-28/", None),
+    ("get", "/reports/collection-list/", None),
+    ("get", "/reconciliations/", None),
+    ("get", "/reconciliations/fee-statement/", None),
 ]
 # Not scoped by office: reference data and branch-wide job runs.
 SHARED_ROUTES = [
