@@ -1,11 +1,11 @@
 """API of the monthly reconciliation, the fee statement and the collection list 13/TD.
 
-Included by the lead under /api/v1/ (before the catch-all):
-    path("", include("tasks.reconciliation_api")),
+Included by config/api.py under /api/v1/, before the catch-all.
 
-Every answer is scoped to the user's offices: rows of other offices are not there, and a group,
-office or association the user may not see is a 404. `?format=xlsx` or `?format=csv` returns
-the same report as a file; errors are always JSON.
+Every answer is scoped to the user's offices: rows of other offices are not there; a group,
+office or association the user may not see, given as a filter, is a 400 on that field (as in
+the province reports); a group whose collection list the user may not see is a 404.
+`?format=xlsx` or `?format=csv` returns the same report as a file; errors are always JSON.
 """
 
 from datetime import date, timedelta
@@ -93,7 +93,8 @@ class ScopeFilters(serializers.Serializer):
     savings_group = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def filters_for(self, user) -> reports.Filters:
-        """The filter objects; one outside the user's scope does not exist for them (404)."""
+        """The filter objects. One outside the user's scope is a 400 on that field, worded as for
+        one that does not exist (the rule of the province reports)."""
         data = self.validated_data
         lookups = {
             "office": (offices_for, _("Không tìm thấy phòng giao dịch.")),
@@ -105,7 +106,7 @@ class ScopeFilters(serializers.Serializer):
             if name in data:
                 found[name] = selector(user).filter(pk=data[name]).first()
                 if found[name] is None:
-                    raise Http404(message)
+                    raise serializers.ValidationError({name: [message]})
         return reports.Filters(**found)
 
 
@@ -238,9 +239,9 @@ FILE_RESPONSES = {
     (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
 }
+BAD_REQUEST = OpenApiResponse(description="Invalid parameters: messages per field.")
 NOT_FOUND = OpenApiResponse(
-    description="Month never reconciled (\u201cchưa chạy đối chiếu tháng này\u201d), or a "
-    "filter object outside the user's offices."
+    description="Month never reconciled (\u201cchưa chạy đối chiếu tháng này\u201d)."
 )
 
 
@@ -259,6 +260,7 @@ class ReconciliationView(ReportView):
         responses={
             (200, "application/json"): ReconciliationReportSerializer,
             **FILE_RESPONSES,
+            400: BAD_REQUEST,
             404: NOT_FOUND,
         },
     )
@@ -289,6 +291,7 @@ class FeeStatementView(ReportView):
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             **FILE_RESPONSES,
+            400: BAD_REQUEST,
             404: NOT_FOUND,
         },
     )
@@ -340,6 +343,7 @@ class CollectionListView(ReportView):
         responses={
             (200, "application/json"): CollectionListSerializer,
             **FILE_RESPONSES,
+            400: BAD_REQUEST,
             404: OpenApiResponse(description="No such group in the user's offices."),
         },
     )

@@ -113,14 +113,15 @@ def test_an_officer_sees_only_their_office(reconciled, cast):
     assert {row["office"] for row in body["rows"]} == {cast.van_quan.pk}
     assert body["totals"]["closing_outstanding"] == 49_750_000
     assert body["totals"]["leader_commission"] == 16_368
-    # Another office's group, office or association is not found.
+    # Another office's group, office or association is not found: a 400 on that filter.
     for params in (
         {"savings_group": reconciled.group_b.pk},
         {"office": cast.bac_son.pk},
         {"association": reconciled.assoc_b["commune"].pk},
     ):
         response = alice.get(URL, {"month": "2025-06", **params})
-        assert response.status_code == 404, params
+        assert response.status_code == 400, params
+        assert set(response.json()) == set(params)
     # Associations above the district are shared: alice sees her office's part of them.
     shared = alice.get(URL, {"month": "2025-06", "association": reconciled.assoc_b["central"].pk})
     assert shared.status_code == 200 and shared.json()["rows"] == []
