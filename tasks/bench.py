@@ -564,9 +564,16 @@ def _time_pages(urls: dict[str, str], *, calls: int = 10) -> dict[str, dict | No
             except Resolver404:
                 timings[name] = None
                 continue
-            if client.get(url).status_code != 200:
+            first = client.get(url)
+            if first.status_code != 200:
                 timings[name] = None
                 continue
+            # Where a position report's figures came from: the nightly snapshot or the engine.
+            source = (
+                first.json().get("source")
+                if first["Content-Type"].startswith("application/json")
+                else None
+            )
             runs = []
             for _ in range(calls):
                 started = time.monotonic()
@@ -576,7 +583,7 @@ def _time_pages(urls: dict[str, str], *, calls: int = 10) -> dict[str, dict | No
             timings[name] = {
                 "p50": round(statistics.median(runs), 1),
                 "p95": round(runs[min(len(runs) - 1, round(0.95 * (len(runs) - 1)))], 1),
-            }
+            } | ({"source": source} if source else {})
     return timings
 
 

@@ -719,7 +719,9 @@ class Block:
                 "effective_from": ("date", np.concatenate(v_from)),
                 "reason": Choice(np.concatenate(v_reason), REASONS),
                 "note": "",
-                "created_at": ctx.now,
+                # Written on the day it took effect, like the journal: history, not "now"
+                # (a report then trusts a snapshot taken right after generating).
+                "created_at": ("day_time", np.concatenate(v_from), 2 * 3600),
                 "created_by_id": None,
             },
         )

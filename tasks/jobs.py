@@ -149,6 +149,7 @@ def finish_run(*, run_id: int) -> JobRun | None:
         **{key: int(value or 0) for key, value in totals.items()},
         "pruned_snapshots": prune_snapshots(as_of=as_of),
     }
+    _analyze_snapshots()
     if run.started_at:
         counts["seconds"] = round((timezone.now() - run.started_at).total_seconds(), 3)
     updated = (
@@ -160,9 +161,21 @@ def finish_run(*, run_id: int) -> JobRun | None:
     return run if updated else None
 
 
+def _analyze_snapshots() -> None:
+    """Fresh planner statistics for the day just written, before any report reads it: without
+    them PostgreSQL plans the reports' GROUP BY for the table as it was (seen: 2.7 s instead of
+    0.1 s at 100,000 loans until autovacuum came by). A sample, so about a second at most."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {PositionSnapshot._meta.db_table}")
+
+
 def prune_snapshots(*, as_of: date) -> int:
     """Drop daily snapshots older than the retention window; month-end ones are kept forever."""
-    cutoff = as_of - timedelta(days=settings.SNAPSHOT_RETENTION_DAYS)
+    retention = timedelta(days=settings.SNAPSHOT_RETENTION_DAYS)
+    if as_of - date.min <= retention:
+        return 0  # nothing can be older than the window
+    cutoff = as_of - retention
     old_days = (
         PositionSnapshot.objects.filter(as_of__lt=cutoff).values_list("as_of", flat=True).distinct()
     )

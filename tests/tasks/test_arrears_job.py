@@ -171,6 +171,13 @@ def test_month_end_snapshots_are_kept_and_old_daily_ones_pruned(portfolio, setti
     assert run.counts["pruned_snapshots"] == 2
 
 
+@pytest.mark.django_db
+def test_pruning_near_the_first_representable_day_keeps_everything(settings):
+    # as_of − 90 days would be before 0001-01-01: nothing can be that old, nothing is pruned.
+    settings.SNAPSHOT_RETENTION_DAYS = 90
+    assert jobs.prune_snapshots(as_of=date(1, 2, 1)) == 0
+
+
 def test_the_command_and_the_celery_path_give_the_same_rows(
     portfolio, django_capture_on_commit_callbacks
 ):
