@@ -217,6 +217,15 @@ class Instalment(models.Model):
         verbose_name = _("kỳ trả gốc")
         verbose_name_plural = _("kỳ trả gốc")
         ordering = ["version", "seq"]
+        # The nightly job reads a version's instalments from this index alone (PostgreSQL
+        # index-only scan): no visit to the table's pages, one per instalment otherwise.
+        indexes = [
+            models.Index(
+                fields=["version"],
+                include=["loan", "due_date", "principal"],
+                name="instalment_version_cover",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["version", "seq"], name="uniq_instalment_seq"),
             models.CheckConstraint(condition=Q(principal__gt=0), name="instalment_positive"),
@@ -253,8 +262,14 @@ class JournalIsAppendOnly(Exception):
 class LoanTransaction(models.Model):
     """An entry of the append-only journal (sổ nhật ký); a mistake is corrected by a reversal."""
 
+    # No index of its own: the covering (loan, value_date) index below leads with the loan, and
+    # with a narrower twin PostgreSQL would pick the twin and visit the table for every entry.
     loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("khoản vay")
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        verbose_name=_("khoản vay"),
+        db_index=False,
     )
     kind = models.CharField(_("loại"), max_length=24, choices=TransactionKind.choices)
     value_date = models.DateField(_("ngày giá trị"))
@@ -308,7 +323,14 @@ class LoanTransaction(models.Model):
         verbose_name_plural = _("sổ nhật ký giao dịch")
         ordering = ["loan", "value_date", "id"]
         indexes = [
-            models.Index(fields=["loan", "value_date"], name="txn_loan_value_date"),
+            # Covers what the position engine reads (PostgreSQL index-only scan): a loan's
+            # entries are scattered over the journal's pages in posting order, and reading
+            # them from the table cost one page per entry (3/4 of the nightly job at 1M loans).
+            models.Index(
+                fields=["loan", "value_date"],
+                include=["kind", "amount", "reverses"],
+                name="txn_loan_value_date_cover",
+            ),
             models.Index(fields=["value_date", "kind"], name="txn_value_date_kind"),
         ]
         constraints = [

@@ -86,15 +86,15 @@ _INTEREST_KINDS = ["interest_payment", "interest_write_off"]
 def loan_book(ids: np.ndarray) -> pd.DataFrame:
     """One row per loan id (in the given order): the engine's loan columns and the loan's
     contract rate, programme, office and transaction point."""
-    loan_set, params = _id_set("l.id", ids)
+    loan_set, params = id_set_sql("l.id", ids)
     sql = f"""
-        SELECT l.id, COALESCE({_days("l.first_disbursed_on")}, {_NO_DAY}), l.due_day,
-            {_code("p.day_count", _DAY_COUNTS)},
+        SELECT l.id, COALESCE({day_number_sql("l.first_disbursed_on")}, {_NO_DAY}), l.due_day,
+            {code_sql("p.day_count", _DAY_COUNTS)},
             COALESCE(CAST(ROUND(l.contract_rate * 10000) AS BIGINT), -1),
             l.programme_id, l.office_id, COALESCE(l.transaction_point_id, -1)
         FROM loans_loan l JOIN programmes_programme p ON p.id = l.programme_id
         WHERE {loan_set}"""
-    rows = _int_rows(sql, params, len(BOOK_COLUMNS))
+    rows = int_rows(sql, params, len(BOOK_COLUMNS))
     book = pd.DataFrame(rows, columns=list(BOOK_COLUMNS)).set_index("loan_id", drop=False)
     book = book.reindex(ids).reset_index(drop=True)
     book["day_count"] = np.array(_DAY_COUNTS, dtype=object)[book["day_count"].to_numpy()]
@@ -124,10 +124,10 @@ def engine_inputs(book: pd.DataFrame, *, as_of: date) -> dict[str, pd.DataFrame]
 def instalments_in_force(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     """The instalments of each loan's schedule version in force at `as_of`: the highest
     number among the versions effective on or before it."""
-    latest, latest_params = _id_set("loan_id", ids)
-    versions, version_params = _id_set("v.loan_id", ids)
+    latest, latest_params = id_set_sql("loan_id", ids)
+    versions, version_params = id_set_sql("v.loan_id", ids)
     sql = f"""
-        SELECT i.loan_id, {_days("i.due_date")}, i.principal
+        SELECT i.loan_id, {day_number_sql("i.due_date")}, i.principal
         FROM loans_instalment i
         JOIN loans_scheduleversion v ON v.id = i.version_id
         JOIN (
@@ -135,7 +135,7 @@ def instalments_in_force(ids: np.ndarray, as_of: date) -> pd.DataFrame:
             WHERE {latest} AND effective_from <= %s GROUP BY loan_id
         ) m ON m.loan_id = v.loan_id AND m.number = v.number
         WHERE {versions}"""
-    rows = _int_rows(sql, [*latest_params, as_of, *version_params], 3)
+    rows = int_rows(sql, [*latest_params, as_of, *version_params], 3)
     return pd.DataFrame(
         {"loan_id": rows[:, 0], "due_date": _as_dates(rows[:, 1]), "principal": rows[:, 2]}
     )
@@ -148,7 +148,7 @@ def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     arrive summed, one row per loan and kind (dated on the last of them): most of the journal
     is monthly interest, and this keeps it in the database. Principal rows of one loan, kind
     and day arrive summed too (the engine adds up a day's events)."""
-    loan_set, params = _id_set("t.loan_id", ids)
+    loan_set, params = id_set_sql("t.loan_id", ids)
     # The reversed entry's kind is looked up for reversals only (a join would make the planner
     # hash the whole journal).
     original = "(SELECT r.kind FROM loans_loantransaction r WHERE r.id = t.reverses_id)"
@@ -157,14 +157,14 @@ def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     # One pass: principal rows are summed per loan, kind and day (the engine adds up the
     # events of a day anyway), interest rows per loan and kind.
     sql = f"""
-        SELECT t.loan_id, MAX({_days("t.value_date")}), {_code(kind, MONEY_KINDS)},
+        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, MONEY_KINDS)},
             SUM(CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END)
         FROM loans_loantransaction t
         WHERE {loan_set} AND t.value_date <= %s
             AND t.kind IN ({", ".join(["%s"] * (len(MONEY_KINDS) + 1))})
-        GROUP BY t.loan_id, {_code(kind, MONEY_KINDS)},
+        GROUP BY t.loan_id, {code_sql(kind, MONEY_KINDS)},
             CASE WHEN ({kind}) IN ({interest}) THEN NULL ELSE t.value_date END"""
-    rows = _int_rows(sql, [*params, as_of, *MONEY_KINDS, "reversal"], 4)
+    rows = int_rows(sql, [*params, as_of, *MONEY_KINDS, "reversal"], 4)
     rows = rows[rows[:, 2] >= 0]  # a reversal of an entry that moves no money
     return pd.DataFrame(
         {
@@ -178,11 +178,12 @@ def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
 
 def _freezes(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     """Freezes started by `as_of`; an open-ended one has no end (NaT)."""
-    loan_set, params = _id_set("f.loan_id", ids)
+    loan_set, params = id_set_sql("f.loan_id", ids)
     sql = f"""
-        SELECT f.loan_id, {_days("f.start")}, COALESCE({_days('f."end"')}, {_NO_DAY})
+        SELECT f.loan_id, {day_number_sql("f.start")},
+            COALESCE({day_number_sql('f."end"')}, {_NO_DAY})
         FROM loans_loanfreeze f WHERE {loan_set} AND f.start <= %s"""
-    rows = _int_rows(sql, [*params, as_of], 3)
+    rows = int_rows(sql, [*params, as_of], 3)
     return pd.DataFrame(
         {"loan_id": rows[:, 0], "start": _as_dates(rows[:, 1]), "end": _as_dates(rows[:, 2])}
     )
@@ -210,7 +211,7 @@ def _rate_timelines(book: pd.DataFrame) -> pd.DataFrame:
         return base
     changes["effective_from"] = pd.to_datetime(changes["effective_from"]).to_numpy()
     # The household category matters only here, and such rate changes are rare: read it now.
-    loan_set, params = _id_set("l.id", disbursed["loan_id"].to_numpy())
+    loan_set, params = id_set_sql("l.id", disbursed["loan_id"].to_numpy())
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT l.id, b.household_category FROM loans_loan l "
@@ -235,7 +236,7 @@ def _rate_timelines(book: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([base, later], ignore_index=True)
 
 
-def _id_set(column: str, ids: np.ndarray) -> tuple[str, list]:
+def id_set_sql(column: str, ids: np.ndarray) -> tuple[str, list]:
     """`column` within an explicit set of ids, as one parameter."""
     # One text parameter: quicker to build and to send than a list of 20,000 ints.
     values = ",".join(map(str, np.asarray(ids, dtype=np.int64).tolist()))
@@ -244,14 +245,14 @@ def _id_set(column: str, ids: np.ndarray) -> tuple[str, list]:
     return f"{column} IN (SELECT value FROM json_each(%s))", [f"[{values}]"]
 
 
-def _days(column: str) -> str:
+def day_number_sql(column: str) -> str:
     """SQL: the date column as a day number (days since 1970-01-01)."""
     if connection.vendor == "postgresql":
         return f"({column} - DATE '1970-01-01')"
     return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
 
 
-def _code(expression: str, values: list[str]) -> str:
+def code_sql(expression: str, values: list[str]) -> str:
     """SQL: the position of the expression's value in `values` (-1 for anything else)."""
     cases = " ".join(f"WHEN '{value}' THEN {i}" for i, value in enumerate(values))
     return f"CASE {expression} {cases} ELSE -1 END"
@@ -263,7 +264,7 @@ def _as_dates(days: np.ndarray) -> np.ndarray:
     return np.where(days == _NO_DAY, np.datetime64("NaT"), days.astype("datetime64[D]"))
 
 
-def _int_rows(sql: str, params: list, width: int) -> np.ndarray:
+def int_rows(sql: str, params: list | dict, width: int) -> np.ndarray:
     """The rows of a query of `width` integer columns (no NULLs) as an (n, width) array."""
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":

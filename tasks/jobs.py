@@ -89,7 +89,7 @@ def run_arrears_partition(*, run_id: int, as_of: date, office_id: int) -> dict[s
         loans = loans_open_on(Loan.objects.filter(office_id=office_id), as_of)
         counts = {"loans": 0, "overdue_transfers": 0}
         with transaction.atomic():
-            _tune_session()
+            tune_batch_session()
             PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id).delete()
             # The open-loan filter runs once; the chunks' queries take explicit id sets.
             ids = np.fromiter(loans.order_by("id").values_list("id", flat=True), dtype=np.int64)
@@ -114,7 +114,7 @@ def run_arrears_partition(*, run_id: int, as_of: date, office_id: int) -> dict[s
     return counts
 
 
-def _tune_session() -> None:
+def tune_batch_session() -> None:
     """For this transaction on PostgreSQL: no JIT (compiling costs more than it saves on these
     short, many queries), no parallel workers (each would rebuild the same hash tables, and
     the partitions are the parallelism), and room to aggregate a chunk's journal in memory."""

@@ -26,18 +26,25 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, F, Q, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from borrowers.models import Association, SavingsGroup
 from loans import positions as engine
-from loans.models import Loan, LoanTransaction
+from loans.models import Loan
 
 # The opening pass re-reads only the schedule in force on the eve of the month.
-from loans.selectors import engine_inputs, id_chunks, instalments_in_force, loan_book
+from loans.selectors import (
+    engine_inputs,
+    id_chunks,
+    id_set_sql,
+    instalments_in_force,
+    int_rows,
+    loan_book,
+)
 
 from .fees import ASSOCIATION_COLUMNS, LEVELS, apply_fee_rules, rules_in_force
+from .jobs import tune_batch_session
 from .models import (
     AMOUNT_FIELDS,
     Discrepancy,
@@ -304,8 +311,8 @@ def loan_figures(loans, *, first: date, last: date) -> pd.DataFrame:
         meta = pd.DataFrame.from_records(
             loans.values_list(*META_COLUMNS), columns=list(META_COLUMNS.values())
         )
-        journal = journal_sums(loans, first=first, last=last)
         ids = meta["loan_id"].to_numpy(dtype=np.int64)
+        journal = journal_sums(ids, first=first, last=last)
         closing_inputs = engine_inputs(loan_book(ids), as_of=last)
         # The opening pass reads the same journal and freezes (the engine ignores what is
         # dated after its day); only the schedule in force may differ (a version from M).
@@ -347,6 +354,7 @@ def _one_snapshot():
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        tune_batch_session()  # as the nightly job: sorts in memory, no JIT, no parallel workers
         yield
 
 
@@ -359,42 +367,40 @@ def _positions(inputs: dict[str, pd.DataFrame], *, as_of: date) -> pd.DataFrame:
     )
 
 
-def journal_sums(loans, *, first: date, last: date) -> pd.DataFrame:
-    """One grouped query: per loan, principal flows before/within/through all time, interest
-    paid within M and all time, interest written off all time. A reversal counts negatively
-    under the kind of the entry it reverses, at that entry's value date."""
+def journal_sums(ids: np.ndarray, *, first: date, last: date) -> pd.DataFrame:
+    """One grouped query over the loans' journal: per loan, principal flows before, within and
+    through all time, interest paid within M and all time, interest written off all time. A
+    reversal counts negatively under the kind of the entry it reverses, at its own value date
+    (which is that entry's)."""
+    loan_set, params = id_set_sql("t.loan_id", ids)
+    # The reversed entry's kind is looked up for reversals only: a join would visit the
+    # journal's table for every entry instead of reading the covering (loan, day) index alone.
+    original = "(SELECT r.kind FROM loans_loantransaction r WHERE r.id = t.reverses_id)"
     windows = {
-        "before": Q(value_date__lt=first),
-        "month": Q(value_date__gte=first, value_date__lte=last),
-        "all": Q(),
+        "before": "t.value_date < %(first)s",
+        "month": "t.value_date BETWEEN %(first)s AND %(last)s",
+        "all": "TRUE",
     }
-    money = BigIntegerField()
-
-    def total(kind: str, when: str) -> Cast:
-        condition = Q(effective_kind=kind) & windows[when]
-        summed = Sum(Case(When(condition, then=F("signed")), default=Value(0), output_field=money))
-        # PostgreSQL sums bigints as numeric; cast back so rows arrive as ints, not Decimals.
-        return Cast(Coalesce(summed, Value(0), output_field=money), money)
-
+    sums = ", ".join(
+        f"SUM(CASE WHEN e.kind = '{kind}' AND {windows[when].replace('t.', 'e.')} "
+        "THEN e.signed ELSE 0 END)"
+        for kind, when in JOURNAL_SUMS.values()
+    )
     kinds = sorted({kind for kind, _when in JOURNAL_SUMS.values()})
-    rows = (
-        LoanTransaction.objects.filter(
-            loan_id__in=loans.values("id"), kind__in=[*kinds, "reversal"]
-        )
-        .annotate(
-            effective_kind=Coalesce("reverses__kind", "kind"),
-            signed=Case(
-                When(kind="reversal", then=-F("amount")), default=F("amount"), output_field=money
-            ),
-        )
-        .order_by()
-        .values("loan_id")
-        .annotate(**{column: total(*spec) for column, spec in JOURNAL_SUMS.items()})
-    )
-    frame = pd.DataFrame.from_records(
-        rows.values_list("loan_id", *JOURNAL_COLUMNS), columns=["loan_id", *JOURNAL_COLUMNS]
-    )
-    return frame.astype({column: "int64" for column in JOURNAL_COLUMNS})
+    sql = f"""
+        SELECT e.loan_id, {sums}
+        FROM (
+            SELECT t.loan_id, t.value_date,
+                CASE WHEN t.kind = 'reversal' THEN {original} ELSE t.kind END AS kind,
+                CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END AS signed
+            FROM loans_loantransaction t
+            WHERE {loan_set} AND t.kind IN ({", ".join(f"'{k}'" for k in [*kinds, "reversal"])})
+        ) e
+        GROUP BY e.loan_id"""
+    # Named parameters for the dates; the id set is the one positional parameter.
+    sql = sql.replace("%s", "%(ids)s")
+    rows = int_rows(sql, {"ids": params[0], "first": first, "last": last}, 1 + len(JOURNAL_SUMS))
+    return pd.DataFrame(rows, columns=["loan_id", *JOURNAL_COLUMNS])
 
 
 # --- discrepancies ---------------------------------------------------------------------------
