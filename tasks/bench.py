@@ -295,8 +295,7 @@ def _create_floor_table() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"CREATE UNLOGGED TABLE {FLOOR_TABLE} "
-                f"(LIKE {PositionSnapshot._meta.db_table} INCLUDING ALL)"
+                f"CREATE TABLE {FLOOR_TABLE} (LIKE {PositionSnapshot._meta.db_table} INCLUDING ALL)"
             )
             return
         columns = ", ".join(
