@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from borrowers.models import Association, SavingsGroup, TransactionOffice
 from borrowers.selectors import User, scope
@@ -57,7 +58,7 @@ LEVEL_KEYS = {
         "programme_name": "programme__name",
     },
 }
-NOT_RECONCILED = "Chưa chạy đối chiếu tháng này (tháng %(m)s)."
+NOT_RECONCILED = gettext_noop("Chưa chạy đối chiếu tháng này (tháng %(m)s).")
 
 
 class NotReconciled(Exception):

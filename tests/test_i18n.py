@@ -206,3 +206,11 @@ def test_the_compiled_catalogue_matches_the_po_file(po_entries):
         elif any(catalogue.get((msgid, n)) != text for n, text in e["msgstr"].items()):
             stale.append(e["msgid"])
     assert stale == [], f"recompile: {stale}"
+
+
+def test_a_message_kept_in_a_constant_is_translated_where_it_is_used():
+    from tasks.reconciliation_reports import NOT_RECONCILED
+
+    with translation.override("en"):
+        text = translation.gettext(NOT_RECONCILED) % {"m": "10/2026"}
+    assert text == "Reconciliation has not been run for this month yet (month 10/2026)."
