@@ -8,6 +8,8 @@ the same rows, so a crashed run is repaired by running it again.
 
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import numpy as np
@@ -65,11 +67,41 @@ def create_arrears_run(*, as_of: date, by=None) -> tuple[JobRun, list[int]]:
 def run_arrears(*, as_of: date, by=None) -> JobRun:
     """Run the whole nightly job in this process (the command line, tests, the benchmark)."""
     run, office_ids = create_arrears_run(as_of=as_of, by=by)
-    for office_id in office_ids:
-        run_arrears_partition(run_id=run.pk, as_of=as_of, office_id=office_id)
+    run_partitions(run_arrears_partition, office_ids, run_id=run.pk, as_of=as_of)
     finish_run(run_id=run.pk)
     run.refresh_from_db()
     return run
+
+
+def run_partitions(partition: Callable[..., object], office_ids: list[int], **kwargs) -> None:
+    """`partition(office_id=…, **kwargs)` for every office in this process: one at a time, or
+    on PostgreSQL outside a transaction `settings.JOB_THREADS` at a time, each thread with its
+    own connection (closed when its office is done). The partitions are independent (each
+    replaces its own office's rows), as they are on Celery workers."""
+    threads = min(local_threads(), len(office_ids))
+    if threads <= 1:
+        for office_id in office_ids:
+            partition(office_id=office_id, **kwargs)
+        return
+
+    def one(office_id: int) -> None:
+        try:
+            partition(office_id=office_id, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="partition") as pool:
+        for future in [pool.submit(one, office_id) for office_id in office_ids]:
+            future.result()  # the first failure is raised (its partition marked the run)
+
+
+def local_threads() -> int:
+    """How many partitions this process runs at once (see settings.JOB_THREADS). One on SQLite,
+    and inside a transaction (a test, a caller's atomic block), which other connections
+    cannot see."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, settings.JOB_THREADS)
 
 
 def loans_open_on(loans, as_of: date):

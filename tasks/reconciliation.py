@@ -44,7 +44,7 @@ from loans.selectors import (
 )
 
 from .fees import ASSOCIATION_COLUMNS, LEVELS, apply_fee_rules, rules_in_force
-from .jobs import tune_batch_session
+from .jobs import run_partitions, tune_batch_session
 from .models import (
     AMOUNT_FIELDS,
     Discrepancy,
@@ -175,8 +175,7 @@ def run_reconciliation(*, month: "date | str", by=None) -> JobRun:
     """Run the whole month in this process (the command line, tests, the benchmark)."""
     month = parse_month(month)
     run, office_ids = create_reconciliation_run(month=month, by=by)
-    for office_id in office_ids:
-        run_reconciliation_partition(run_id=run.pk, month=month, office_id=office_id)
+    run_partitions(run_reconciliation_partition, office_ids, run_id=run.pk, month=month)
     finish_reconciliation(run_id=run.pk)
     run.refresh_from_db()
     return run

@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import connection
 
-from tasks import reconciliation
+from tasks import jobs, reconciliation
 from tasks.models import JobRun, ReconciliationLine
 
 from .conftest import JUNE
@@ -45,3 +45,19 @@ def test_two_runs_of_one_month_at_once_leave_one_set_of_results(june):
     assert JobRun.objects.filter(kind="reconciliation", status="done").count() == 3
     assert ReconciliationLine.objects.count() == 5
     assert digest(JUNE) == alone
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency: PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_offices_reconciled_in_parallel_threads_give_the_same_month(june, settings):
+    settings.JOB_THREADS = 1
+    reconciliation.run_reconciliation(month=JUNE)
+    one_at_a_time = digest(JUNE)
+
+    settings.JOB_THREADS = 2
+    assert jobs.local_threads() == 2  # outside a transaction, on PostgreSQL
+    run = reconciliation.run_reconciliation(month=JUNE)
+
+    assert run.status == JobRun.Status.DONE and run.parts_done == run.parts_total == 2
+    assert digest(JUNE) == one_at_a_time

@@ -178,6 +178,34 @@ def test_pruning_near_the_first_representable_day_keeps_everything(settings):
     assert jobs.prune_snapshots(as_of=date(1, 2, 1)) == 0
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_offices_in_parallel_threads_give_the_same_rows(portfolio, settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads with their own connections: PostgreSQL")
+    settings.JOB_THREADS = 1
+    assert jobs.local_threads() == 1
+    jobs.run_arrears(as_of=AS_OF)
+    one_at_a_time = _snapshot_digest(AS_OF)
+
+    settings.JOB_THREADS = 2
+    assert jobs.local_threads() == 2
+    run = jobs.run_arrears(as_of=AS_OF)
+
+    assert run.status == JobRun.Status.DONE and run.parts_done == run.parts_total == 2
+    assert _snapshot_digest(AS_OF) == one_at_a_time
+    assert run.counts["loans"] == PositionSnapshot.objects.filter(as_of=AS_OF).count()
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_offices_run_one_at_a_time(settings):
+    settings.JOB_THREADS = 4
+    # A test (like any caller's atomic block) holds data other connections cannot see.
+    assert jobs.local_threads() == 1
+
+
 def test_the_command_and_the_celery_path_give_the_same_rows(
     portfolio, django_capture_on_commit_callbacks
 ):
