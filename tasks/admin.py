@@ -128,7 +128,9 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if not (obj.started_at and obj.finished_at):
             return "–"
         seconds = int((obj.finished_at - obj.started_at).total_seconds())
-        return f"{seconds // 60} phút {seconds % 60} giây" if seconds >= 60 else f"{seconds} giây"
+        if seconds >= 60:
+            return _("%(m)d phút %(s)d giây") % {"m": seconds // 60, "s": seconds % 60}
+        return _("%(s)d giây") % {"s": seconds}
 
 
 # --- the monthly reconciliation --------------------------------------------------------------
@@ -172,7 +174,7 @@ class ReportFilterForm(forms.Form):
 
     level = forms.ChoiceField(
         label=_("tổng hợp theo"),
-        choices=[(level, exports.LEVEL_LABELS[level]) for level in reports.LEVELS],
+        choices=[(level, _(exports.LEVEL_LABELS[level])) for level in reports.LEVELS],
         initial="savings_group",
         required=False,
     )
@@ -342,7 +344,7 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             _("Đối chiếu tháng %(m)s") % {"m": f"{recon.month:%m/%Y}"},
             recon=recon,
             form=form,
-            level_label=exports.LEVEL_LABELS[level],
+            level_label=_(exports.LEVEL_LABELS[level]),
             headings=[exports.LABELS[c] for c in columns],
             rows=[
                 [_grouped(exports.cell_value(c, row.get(c))) for c in columns]
@@ -440,11 +442,13 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         report = reverse("admin:tasks_reconciliation_report", args=[obj.pk])
         fees = reverse("admin:tasks_reconciliation_fee_statement", args=[obj.pk])
         return format_html(
-            '<a href="{}">Đối chiếu</a> · <a href="{}?format=xlsx">Excel</a> · '
-            '<a href="{}">Phí, hoa hồng</a> · <a href="{}?format=xlsx">Excel</a>',
+            '<a href="{}">{}</a> · <a href="{}?format=xlsx">Excel</a> · '
+            '<a href="{}">{}</a> · <a href="{}?format=xlsx">Excel</a>',
             report,
+            _("Đối chiếu"),
             report,
             fees,
+            _("Phí, hoa hồng"),
             fees,
         )
 

@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -78,18 +79,19 @@ LABELS = {
     "actual": "Số đối chiếu",
     "difference": "Chênh lệch",
 }
+# Marked for extraction; files keep the Vietnamese, the admin pages translate them.
 LEVEL_LABELS = {
-    "loan": "khoản vay",
-    "savings_group": "tổ TK&VV",
-    "association": "hội đoàn thể (từng cấp)",
-    "transaction_point": "điểm giao dịch",
-    "office": "phòng giao dịch",
-    "programme": "chương trình cho vay",
-    "commune": "cấp xã",
-    "district": "cấp huyện",
-    "province": "cấp tỉnh",
-    "central": "cấp trung ương",
-    "group_leader": "tổ trưởng",
+    "loan": gettext_noop("khoản vay"),
+    "savings_group": gettext_noop("tổ TK&VV"),
+    "association": gettext_noop("hội đoàn thể (từng cấp)"),
+    "transaction_point": gettext_noop("điểm giao dịch"),
+    "office": gettext_noop("phòng giao dịch"),
+    "programme": gettext_noop("chương trình cho vay"),
+    "commune": gettext_noop("cấp xã"),
+    "district": gettext_noop("cấp huyện"),
+    "province": gettext_noop("cấp tỉnh"),
+    "central": gettext_noop("cấp trung ương"),
+    "group_leader": gettext_noop("tổ trưởng"),
 }
 FIGURES = [
     "opening_outstanding",

@@ -214,3 +214,19 @@ def test_a_message_kept_in_a_constant_is_translated_where_it_is_used():
     with translation.override("en"):
         text = translation.gettext(NOT_RECONCILED) % {"m": "10/2026"}
     assert text == "Reconciliation has not been run for this month yet (month 10/2026)."
+
+
+def test_a_run_time_reads_in_the_interface_language():
+    from datetime import UTC, datetime, timedelta
+
+    from django.contrib import admin
+
+    from tasks.models import JobRun
+
+    started = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+    run = JobRun(started_at=started, finished_at=started + timedelta(seconds=65))
+    model_admin = admin.site._registry[JobRun]
+    # 65 seconds = 1 minute 5 seconds.
+    assert model_admin.duration(run) == "1 phút 5 giây"
+    with translation.override("en"):
+        assert model_admin.duration(run) == "1 min 5 s"
