@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from programmes.models import HouseholdCategory
@@ -28,7 +29,7 @@ class Branch(models.Model):
 
     class Meta:
         verbose_name = _("chi nhánh")
-        verbose_name_plural = _("chi nhánh")
+        verbose_name_plural = pgettext_lazy("plural", "chi nhánh")
 
     def __str__(self) -> str:
         return self.name
@@ -44,7 +45,7 @@ class TransactionOffice(models.Model):
 
     class Meta:
         verbose_name = _("phòng giao dịch")
-        verbose_name_plural = _("phòng giao dịch")
+        verbose_name_plural = pgettext_lazy("plural", "phòng giao dịch")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -78,7 +79,7 @@ class AdministrativeUnit(models.Model):
 
     class Meta:
         verbose_name = _("đơn vị hành chính")
-        verbose_name_plural = _("đơn vị hành chính")
+        verbose_name_plural = pgettext_lazy("plural", "đơn vị hành chính")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
@@ -122,7 +123,7 @@ class TransactionPoint(models.Model):
 
     class Meta:
         verbose_name = _("điểm giao dịch xã")
-        verbose_name_plural = _("điểm giao dịch xã")
+        verbose_name_plural = pgettext_lazy("plural", "điểm giao dịch xã")
         ordering = ["office", "name"]
         constraints = [
             models.CheckConstraint(
@@ -179,7 +180,7 @@ class Association(models.Model):
 
     class Meta:
         verbose_name = _("hội đoàn thể")
-        verbose_name_plural = _("hội đoàn thể")
+        verbose_name_plural = pgettext_lazy("plural", "hội đoàn thể")
         ordering = ["kind", "level", "name"]
 
     def __str__(self) -> str:
@@ -212,7 +213,7 @@ class SavingsGroup(models.Model):
 
     class Meta:
         verbose_name = _("tổ tiết kiệm và vay vốn")
-        verbose_name_plural = _("tổ tiết kiệm và vay vốn")
+        verbose_name_plural = pgettext_lazy("plural", "tổ tiết kiệm và vay vốn")
         ordering = ["transaction_point", "name"]
 
     def __str__(self) -> str:
@@ -280,7 +281,7 @@ class Borrower(models.Model):
 
     class Meta:
         verbose_name = _("hộ vay")
-        verbose_name_plural = _("hộ vay")
+        verbose_name_plural = pgettext_lazy("plural", "hộ vay")
         ordering = ["full_name"]
         constraints = [
             models.CheckConstraint(
@@ -312,7 +313,7 @@ class StaffProfile(models.Model):
 
     class Meta:
         verbose_name = _("hồ sơ cán bộ")
-        verbose_name_plural = _("hồ sơ cán bộ")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ cán bộ")
 
     def __str__(self) -> str:
         return f"{self.user} – {self.office or self.branch}"

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from borrowers.models import Borrower, SavingsGroup, TransactionOffice, TransactionPoint
@@ -121,7 +122,7 @@ class Loan(models.Model):
 
     class Meta:
         verbose_name = _("khoản vay")
-        verbose_name_plural = _("khoản vay")
+        verbose_name_plural = pgettext_lazy("plural", "khoản vay")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["office", "status"], name="loan_office_status"),
@@ -192,7 +193,7 @@ class ScheduleVersion(models.Model):
 
     class Meta:
         verbose_name = _("lịch trả nợ")
-        verbose_name_plural = _("lịch trả nợ")
+        verbose_name_plural = pgettext_lazy("plural", "lịch trả nợ")
         ordering = ["loan", "number"]
         constraints = [
             models.UniqueConstraint(fields=["loan", "number"], name="uniq_schedule_version"),
@@ -215,7 +216,7 @@ class Instalment(models.Model):
 
     class Meta:
         verbose_name = _("kỳ trả gốc")
-        verbose_name_plural = _("kỳ trả gốc")
+        verbose_name_plural = pgettext_lazy("plural", "kỳ trả gốc")
         ordering = ["version", "seq"]
         # The nightly job reads a version's instalments from this index alone (PostgreSQL
         # index-only scan): no visit to the table's pages, one per instalment otherwise.
@@ -374,7 +375,7 @@ class LoanFreeze(models.Model):
 
     class Meta:
         verbose_name = _("khoanh nợ")
-        verbose_name_plural = _("khoanh nợ")
+        verbose_name_plural = pgettext_lazy("plural", "khoanh nợ")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="freeze_range"
@@ -406,7 +407,7 @@ class PositionSnapshot(models.Model):
 
     class Meta:
         verbose_name = _("số liệu dư nợ cuối ngày")
-        verbose_name_plural = _("số liệu dư nợ cuối ngày")
+        verbose_name_plural = pgettext_lazy("plural", "số liệu dư nợ cuối ngày")
         constraints = [
             models.UniqueConstraint(fields=["as_of", "loan"], name="uniq_snapshot_per_day"),
         ]
@@ -429,7 +430,7 @@ class PostingRequest(models.Model):
 
     class Meta:
         verbose_name = _("yêu cầu ghi sổ")
-        verbose_name_plural = _("yêu cầu ghi sổ")
+        verbose_name_plural = pgettext_lazy("plural", "yêu cầu ghi sổ")
 
     def __str__(self) -> str:
         return self.key

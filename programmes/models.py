@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -69,7 +70,7 @@ class Programme(models.Model):
 
     class Meta:
         verbose_name = _("chương trình cho vay")
-        verbose_name_plural = _("chương trình cho vay")
+        verbose_name_plural = pgettext_lazy("plural", "chương trình cho vay")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -109,7 +110,7 @@ class LoanPurpose(models.Model):
 
     class Meta:
         verbose_name = _("dòng vay")
-        verbose_name_plural = _("dòng vay")
+        verbose_name_plural = pgettext_lazy("plural", "dòng vay")
         constraints = [
             models.UniqueConstraint(fields=["programme", "code"], name="uniq_purpose_code"),
         ]
@@ -150,7 +151,7 @@ class InterestRate(models.Model):
 
     class Meta:
         verbose_name = _("lãi suất")
-        verbose_name_plural = _("lãi suất")
+        verbose_name_plural = pgettext_lazy("plural", "lãi suất")
         ordering = ["programme", "effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -253,7 +254,7 @@ class FeeRule(models.Model):
 
     class Meta:
         verbose_name = _("quy định phí ủy thác, hoa hồng")
-        verbose_name_plural = _("quy định phí ủy thác, hoa hồng")
+        verbose_name_plural = pgettext_lazy("plural", "quy định phí ủy thác, hoa hồng")
         ordering = ["payee", "-valid_from"]
         constraints = [
             models.CheckConstraint(

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class JobRun(models.Model):
@@ -36,7 +37,7 @@ class JobRun(models.Model):
 
     class Meta:
         verbose_name = _("lần chạy tác vụ")
-        verbose_name_plural = _("lần chạy tác vụ")
+        verbose_name_plural = pgettext_lazy("plural", "lần chạy tác vụ")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -80,7 +81,7 @@ class Reconciliation(models.Model):
 
     class Meta:
         verbose_name = _("đối chiếu tháng")
-        verbose_name_plural = _("đối chiếu tháng")
+        verbose_name_plural = pgettext_lazy("plural", "đối chiếu tháng")
         ordering = ["-month"]
 
     def __str__(self) -> str:
@@ -162,7 +163,7 @@ class ReconciliationLine(models.Model):
 
     class Meta:
         verbose_name = _("dòng đối chiếu")
-        verbose_name_plural = _("dòng đối chiếu")
+        verbose_name_plural = pgettext_lazy("plural", "dòng đối chiếu")
         constraints = [
             models.UniqueConstraint(
                 fields=["reconciliation", "loan"], name="uniq_reconciliation_line"
@@ -222,7 +223,7 @@ class FeePayment(models.Model):
 
     class Meta:
         verbose_name = _("phí ủy thác, hoa hồng")
-        verbose_name_plural = _("phí ủy thác, hoa hồng")
+        verbose_name_plural = pgettext_lazy("plural", "phí ủy thác, hoa hồng")
         constraints = [
             models.UniqueConstraint(
                 fields=["reconciliation", "savings_group", "payee"], name="uniq_fee_per_payee"
@@ -259,7 +260,7 @@ class Discrepancy(models.Model):
 
     class Meta:
         verbose_name = _("chênh lệch đối chiếu")
-        verbose_name_plural = _("chênh lệch đối chiếu")
+        verbose_name_plural = pgettext_lazy("plural", "chênh lệch đối chiếu")
         ordering = ["reconciliation", "loan", "kind", "field"]
         constraints = [
             models.UniqueConstraint(

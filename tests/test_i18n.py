@@ -230,3 +230,12 @@ def test_a_run_time_reads_in_the_interface_language():
     assert model_admin.duration(run) == "1 phút 5 giây"
     with translation.override("en"):
         assert model_admin.duration(run) == "1 min 5 s"
+
+
+def test_plural_model_names_are_english_plurals_and_vietnamese_unchanged():
+    # Vietnamese has one form; the English catalogue tells them apart by the "plural" context.
+    assert str(Loan._meta.verbose_name_plural) == "khoản vay"
+    with translation.override("en"):
+        assert str(Loan._meta.verbose_name_plural) == "loans"
+        assert str(Borrower._meta.verbose_name_plural) == "borrowing households"
+        assert str(TransactionOffice._meta.verbose_name_plural) == "transaction offices"
