@@ -91,9 +91,7 @@ class CanStartJobs(permissions.IsAuthenticated):
         request=JobRequestSerializer,
         responses={
             202: JobRunSerializer,
-            400: OpenApiResponse(
-                description="Invalid input, or a job kind that is not available yet."
-            ),
+            400: OpenApiResponse(description="Invalid input: messages per field."),
             403: OpenApiResponse(description="Only branch-level staff start jobs."),
         },
     ),
@@ -128,9 +126,4 @@ class JobViewSet(
 def start_job(data: dict, *, by) -> JobRun:
     if data["kind"] == JobRun.Kind.ARREARS:
         return tasks.start_arrears(as_of=data["as_of"], by=by)
-    start_reconciliation = getattr(tasks, "start_reconciliation", None)
-    if start_reconciliation is None:
-        raise serializers.ValidationError(
-            {"kind": [_("Đối chiếu tháng chưa được triển khai trên hệ thống này.")]}
-        )
-    return start_reconciliation(month=data["month"], by=by)
+    return tasks.start_reconciliation(month=data["month"], by=by)

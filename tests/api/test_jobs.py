@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from loans.models import PositionSnapshot
-from tasks import tasks
 from tasks.models import JobRun
 
 from .conftest import API
@@ -62,21 +61,6 @@ def test_it_rejects_an_invalid_job(carol_api, body, field):
     assert list(response.json()) == [field]
 
 
-@pytest.mark.skipif(
-    hasattr(tasks, "start_reconciliation"), reason="the reconciliation job exists now"
-)
-def test_reconciliation_says_clearly_that_it_is_not_available_yet(carol_api):
-    response = carol_api.post(
-        f"{API}/jobs/", {"kind": "reconciliation", "month": "2025-06"}, format="json"
-    )
-    assert response.status_code == 400
-    assert list(response.json()) == ["kind"]
-    assert not JobRun.objects.exists()
-
-
-@pytest.mark.skipif(
-    not hasattr(tasks, "start_reconciliation"), reason="the reconciliation job is not built yet"
-)
 def test_the_branch_starts_a_monthly_reconciliation(sites, carol_api):
     response = carol_api.post(
         f"{API}/jobs/", {"kind": "reconciliation", "month": "2025-06"}, format="json"
