@@ -180,8 +180,9 @@ OVERDUE_RATE_PERCENT = 130
 POSITION_CHUNK_SIZE = int(os.environ.get("POSITION_CHUNK_SIZE", "20000"))
 # Offices a job run in one process (the command line, no broker) works on at once, each in its
 # own thread and database connection: most of a partition's time is PostgreSQL's, so two in
-# flight keep two cores busy. Only on PostgreSQL; SQLite has one writer at a time.
-JOB_THREADS = int(os.environ.get("JOB_THREADS", str(os.cpu_count() or 1)))
+# flight keep two cores busy. Only on PostgreSQL; SQLite has one writer at a time. Each office in
+# flight holds up to one chunk in memory (~150 MB at 20,000 loans), hence the default's cap.
+JOB_THREADS = int(os.environ.get("JOB_THREADS", str(min(4, os.cpu_count() or 1))))
 # Daily snapshots older than this are pruned; month-end snapshots are kept forever.
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "90"))
 
