@@ -47,7 +47,6 @@ def report_settings(settings):
     # written seconds after its postings look stale.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REPORT_SNAPSHOT_MARGIN = __import__("datetime").timedelta(0)
-    settings.ROOT_URLCONF = "tests.reports.urls"
 
 
 @dataclass
