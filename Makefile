@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrate seed worker beat clean
+.PHONY: run test install lint migrate seed worker beat messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The English catalogue (Vietnamese is the source language). No line references, so that
+# parallel changes to the catalogue merge cleanly.
+messages: install
+	$(PY) manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 # With CELERY_BROKER_URL set (e.g. redis://127.0.0.1:6379/0), real workers run the jobs.
 worker: install
