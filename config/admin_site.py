@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import office_ids_for, offices_for
-from loans.money import format_dong
+from core.money import format_dong
 
 admin.site.site_header = "NHCSXH – Quản lý cho vay"
 admin.site.site_title = "NHCSXH – Quản lý cho vay"

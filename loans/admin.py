@@ -26,6 +26,7 @@ from config.admin_site import (
     ScopedOfficeFilter,
     money_display,
 )
+from core.money import format_dong
 
 from . import forms
 from .models import (
@@ -36,7 +37,6 @@ from .models import (
     PositionSnapshot,
     ScheduleVersion,
 )
-from .money import format_dong
 from .selectors import get_loan_for, loans_for, position_of, schedule_in_force
 
 # Every amount of a position, in the order of the snapshot table's columns.

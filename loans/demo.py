@@ -41,6 +41,7 @@ from borrowers.reference_data import (
     SURNAMES,
     VILLAGE_NAMES,
 )
+from core.money import round_half_up_div
 from programmes.models import LoanPurpose, Programme
 
 from . import positions as engine
@@ -528,7 +529,7 @@ class InterestBook:
     def _period(self, start: date, end: date) -> int:
         cuts = sorted({start, end, *(on for on, _d in self.changes if start < on < end)})
         numerator = sum((b - a).days * self._principal_at(a) for a, b in pairwise(cuts))
-        return engine.round_half_up_div(numerator * self.rate_micro, 365 * engine.RATE_SCALE)
+        return round_half_up_div(numerator * self.rate_micro, 365 * engine.RATE_SCALE)
 
     def _principal_at(self, day: date) -> int:
         return sum(delta for on, delta in self.changes if on <= day)

@@ -13,11 +13,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import borrowers_for
+from core.money import format_dong, group_digits, parse_dong
 from programmes.models import LoanPurpose, Programme
 
 from . import services
 from .models import Loan, LoanStatus, LoanTransaction
-from .money import format_dong, parse_dong
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 # Whole đồng, plain or grouped by threes with one separator: 1234567, 1.234.567, 1 234 567.
@@ -74,7 +74,7 @@ class MoneyField(forms.Field):
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
-            return f"{value:,}".replace(",", ".")
+            return group_digits(value)
         return value
 
 

@@ -9,9 +9,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from borrowers.models import Borrower, SavingsGroup, TransactionOffice, TransactionPoint
+from core.money import format_dong
 from programmes.models import LoanPurpose, Programme
-
-from .money import format_dong
 
 
 class LoanStatus(models.TextChoices):

@@ -22,6 +22,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from core.money import round_half_up_div
+
 POSITION_COLUMNS = (
     "loan_id",
     "disbursed",
@@ -59,13 +61,6 @@ _CH_DISB, _CH_COVER, _CH_DUE, _CH_RATE, _CH_FROZEN = range(5)
 
 
 # ---------------------------------------------------------------------------- scalar helpers
-
-
-def round_half_up_div(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half-up to an integer (exact, for non-negative ints)."""
-    if denominator <= 0:
-        raise ValueError("denominator must be positive")
-    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def add_months(d: dt.date, n: int, day: int) -> dt.date:
@@ -279,10 +274,6 @@ def _sum_by_loan(loan: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return total
 
 
-def _half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def _running_sum_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Cumulative sum restarting at each new value of the (sorted) group array."""
     running = np.cumsum(values)
@@ -455,7 +446,9 @@ def _overdue_rate_interest(book: _Book, seg: _Segments, daily: np.ndarray) -> np
     days = seg.end - seg.start
     n = len(book)
     total_whole = _sum_by_loan(seg.loan, days * whole, n)
-    return total_whole + _half_up(_sum_by_loan(seg.loan, days * remainder, n), book.denominator)
+    return total_whole + round_half_up_div(
+        _sum_by_loan(seg.loan, days * remainder, n), book.denominator
+    )
 
 
 def _interest_figures(book: _Book, tables: dict[str, _Table]) -> dict[str, np.ndarray]:
@@ -468,7 +461,7 @@ def _interest_figures(book: _Book, tables: dict[str, _Table]) -> dict[str, np.nd
     del events  # memory stays flatter on big chunks
     daily_total, daily_overdue = _daily_numerators(book, seg)
     sums = _period_sums(book, seg, daily_total)
-    rounded = _half_up(sums.total, book.denominator[sums.loan])  # once per period
+    rounded = round_half_up_div(sums.total, book.denominator[sums.loan])  # once per period
     open_period = book.period_of(np.full(n, book.as_of), np.arange(n))[sums.loan]
     is_due, is_open = sums.period < open_period, sums.period == open_period
     figures = (

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from borrowers.models import Borrower
+from core.money import group_digits
 from programmes.models import LoanPurpose, Programme
 
 from . import positions as engine
@@ -362,7 +363,7 @@ def _check_caps(
     if amount > cap:
         raise LoanError(
             _("Số tiền vượt mức cho vay tối đa %(cap)s đồng của chương trình.")
-            % {"cap": f"{cap:,}".replace(",", ".")},
+            % {"cap": group_digits(cap)},
             field="amount",
         )
     # The cap is per household: the approved amounts of its open loans in the programme count.
@@ -376,7 +377,7 @@ def _check_caps(
                 "Tổng mức vay của hộ trong chương trình (%(held)s đồng đang vay) vượt mức tối đa "
                 "%(cap)s đồng."
             )
-            % {"held": f"{held:,}".replace(",", "."), "cap": f"{cap:,}".replace(",", ".")},
+            % {"held": group_digits(held), "cap": group_digits(cap)},
             field="amount",
         )
 
@@ -401,7 +402,7 @@ def disburse(
         remaining = loan.approved_amount - loan.disbursed_total
         raise LoanError(
             _("Số tiền giải ngân vượt số còn được giải ngân (%(left)s đồng).")
-            % {"left": f"{remaining:,}".replace(",", ".")},
+            % {"left": group_digits(remaining)},
             field="amount",
         )
     if loan.first_disbursed_on is None:
@@ -500,7 +501,7 @@ def record_repayment(
     if interest > owed["interest"]:
         raise LoanError(
             _("Số lãi trả lớn hơn số lãi phải trả đến ngày (%(owed)s đồng).")
-            % {"owed": f"{owed['interest']:,}".replace(",", ".")},
+            % {"owed": group_digits(owed["interest"])},
             field="interest",
         )
     if interest:
@@ -530,8 +531,8 @@ def _split_total(amount: int, owed: dict[str, int], *, separate: tuple) -> tuple
         raise LoanError(
             _("Số tiền trả (%(paid)s đồng) lớn hơn số nợ phải trả (%(owed)s đồng).")
             % {
-                "paid": f"{amount:,}".replace(",", "."),
-                "owed": f"{owed['interest_arrears'] + owed['principal']:,}".replace(",", "."),
+                "paid": group_digits(amount),
+                "owed": group_digits(owed["interest_arrears"] + owed["principal"]),
             },
             field="amount",
         )
@@ -552,7 +553,7 @@ def _checked_parts(
     if principal > owed["principal"]:
         raise LoanError(
             _("Số gốc trả lớn hơn dư nợ (%(owed)s đồng).")
-            % {"owed": f"{owed['principal']:,}".replace(",", ".")},
+            % {"owed": group_digits(owed["principal"])},
             field="principal",
         )
     return principal, interest

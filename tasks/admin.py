@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import associations_for, offices_for, savings_groups_for, scope
 from config.admin_site import ReadOnlyMixin, ScopedAdmin, ScopedOfficeFilter, is_branch_level
+from core.money import group_digits
 from loans.collection_list import collection_list
 
 from . import exports
@@ -142,7 +143,7 @@ def _grouped(value) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, int):
         return str(value)
-    return f"{value:,}".replace(",", ".")
+    return group_digits(value)
 
 
 def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:

@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from loans.money import allocate_largest_remainder, round_dong
+from core.money import allocate_largest_remainder, round_dong
 from programmes.models import FeeRule
 
 from .models import FeePayment

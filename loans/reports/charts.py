@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.money import group_digits
+
 ROW_HEIGHT = 24
 LABEL_WIDTH = 230
 VALUE_WIDTH = 120
@@ -19,7 +21,7 @@ COLOURS = {"blue": "#417690", "red": "#ba2121", "amber": "#c28b00"}
 
 def dots(amount: int) -> str:
     """1234567 -> '1.234.567' (Vietnamese grouping)."""
-    return f"{int(amount):,}".replace(",", ".")
+    return group_digits(int(amount))
 
 
 def percent(value: Decimal) -> str:

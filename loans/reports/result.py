@@ -7,8 +7,9 @@ from decimal import Decimal
 import pandas as pd
 from django.utils import timezone
 
+from core.money import round_half_up_div
+
 from .. import exports
-from ..positions import round_half_up_div
 from .dimensions import UNKNOWN_NAME, Dimension
 from .params import ReportRequest
 

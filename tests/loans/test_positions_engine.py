@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.money import round_half_up_div
 from loans.positions import (
     POSITION_COLUMNS,
     add_months,
     build_schedule,
     compute_positions,
     interest_due_dates,
-    round_half_up_div,
     spread_tranche,
 )
 from tests.reference_calculator import reference_position

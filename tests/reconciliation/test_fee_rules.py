@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loans.money import allocate_largest_remainder
+from core.money import allocate_largest_remainder
 from programmes.models import FeeRule
 from tasks import reconciliation
 from tasks.fees import allocate_by_group, group_fee, rules_in_force

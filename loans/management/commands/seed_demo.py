@@ -12,9 +12,9 @@ from borrowers.models import (
     TransactionOffice,
     TransactionPoint,
 )
+from core.money import format_dong
 from loans import demo
 from loans.models import Loan, LoanTransaction
-from loans.money import format_dong
 
 
 class Command(BaseCommand):

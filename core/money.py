@@ -1,6 +1,13 @@
-"""Whole-đồng helpers: parse, format, round and allocate. No floats anywhere."""
+"""Whole-đồng helpers: parse, format, round and allocate. No floats anywhere.
+
+Pure Python (no Django), so the position engine, the jobs and the interfaces share one rounding
+rule and one way of writing an amount.
+"""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+IntOrArray = TypeVar("IntOrArray")
 
 
 def round_dong(value: Decimal | int) -> int:
@@ -8,12 +15,25 @@ def round_dong(value: Decimal | int) -> int:
     return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def round_half_up_div(numerator: IntOrArray, denominator: IntOrArray) -> IntOrArray:
+    """numerator / denominator rounded half-up to an integer, exactly (non-negative integers,
+    or numpy int64 arrays of them element by element)."""
+    if not hasattr(denominator, "shape") and denominator <= 0:  # type: ignore[operator]
+        raise ValueError("denominator must be positive")
+    return (2 * numerator + denominator) // (2 * denominator)  # type: ignore[operator]
+
+
+def group_digits(number: int) -> str:
+    """1234567 -> '1.234.567' (Vietnamese thousands grouping)."""
+    sign = "-" if number < 0 else ""
+    return f"{sign}{abs(int(number)):,}".replace(",", ".")
+
+
 def format_dong(amount: int | None) -> str:
     """1234567 -> '1.234.567 ₫' (Vietnamese grouping)."""
     if amount is None:
         return "–"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(int(amount)):,} ₫".replace(",", ".")
+    return f"{group_digits(amount)} ₫"
 
 
 def parse_dong(text: str | int) -> int:
