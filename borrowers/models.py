@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from programmes.models import HouseholdCategory
-
 from .reference_data import ETHNICITIES
 
 national_id_validator = RegexValidator(
@@ -19,6 +17,15 @@ national_id_validator = RegexValidator(
     code="invalid_national_id",
 )
 ETHNICITY_CHOICES = [(name, name) for _code, name in ETHNICITIES]
+
+
+class HouseholdCategory(models.TextChoices):
+    """A household's category on the commune's approved list (programmes name those they serve)."""
+
+    POOR = "poor", _("Hộ nghèo")
+    NEAR_POOR = "near_poor", _("Hộ cận nghèo")
+    NEWLY_ESCAPED = "newly_escaped", _("Hộ mới thoát nghèo")
+    OTHER = "other", _("Khác")
 
 
 class Branch(models.Model):
