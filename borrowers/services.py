@@ -160,21 +160,15 @@ def register_household(
     category_list_year: int | None = None,
 ) -> Borrower:
     """Register a borrowing household (hộ vay) in its group's point and office."""
-    fields = _checked_household(
-        {
-            "full_name": full_name,
-            "national_id": national_id,
-            "date_of_birth": date_of_birth,
-            "village": village,
-        },
-        borrower=None,
-    )
     point = place_household(savings_group=savings_group, transaction_point=transaction_point)
     borrower = Borrower(
-        **fields,
+        full_name=clean_name(full_name, field="full_name"),
+        national_id=clean_national_id(national_id),
+        date_of_birth=clean_date_of_birth(date_of_birth),
         gender=gender,
         ethnicity=ethnicity,
         household_category=household_category,
+        village=clean_name(village, field="village"),
         savings_group=savings_group,
         transaction_point=point,
         office_id=point.office_id,
