@@ -6,15 +6,20 @@ office's object is a 404; a related id the user may not see is a 400 on that fie
 
 from datetime import date
 
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.parsers import JSONParser
-from rest_framework.validators import UniqueValidator
 
-from . import selectors
+from core.api import ActionPermission, ScopedPrimaryKeyRelatedField
+from core.errors import DomainError, validated
+
+from . import selectors, services
 from .models import (
     ETHNICITY_CHOICES,
     AdministrativeUnit,
@@ -24,48 +29,6 @@ from .models import (
     TransactionOffice,
     TransactionPoint,
 )
-
-ADULT_AGE = 18
-EARLIEST_BIRTH = date(1900, 1, 1)
-# VBSP was founded in 2002: no approval, posting, position or job is dated before 2000.
-EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
-
-
-# --- shared pieces of the API ----------------------------------------------------------------
-
-
-class ActionPermission(permissions.IsAuthenticated):
-    """Reads need a login; a write action needs the model permission the view names for it."""
-
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        perm = getattr(view, "action_permissions", {}).get(view.action)
-        return perm is None or request.user.has_perm(perm)
-
-
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related id looked up among the objects a selector lets the requesting user see."""
-
-    def __init__(self, *, selector, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return self.selector(getattr(request, "user", None))
-
-
-def business_date(value: date) -> date:
-    """A date the bank did business on: not after today, not before the bank's records."""
-    if value > timezone.localdate():
-        raise serializers.ValidationError(_("Ngày không được sau ngày hôm nay."))
-    if value < EARLIEST_BUSINESS_DATE:
-        raise serializers.ValidationError(
-            _("Ngày không được trước %(d)s.") % {"d": f"{EARLIEST_BUSINESS_DATE:%d/%m/%Y}"}
-        )
-    return value
-
 
 # --- organisation (read-only reference data) -------------------------------------------------
 
@@ -197,22 +160,29 @@ class SavingsGroupViewSet(viewsets.ReadOnlyModelViewSet):
 # --- borrowers -------------------------------------------------------------------------------
 
 
+# The format the service checks (borrowers.models.NATIONAL_ID_PATTERN), stated for the schema.
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{12}$", "minLength": 12, "maxLength": 12})
+class NationalIdField(serializers.Field):
+    """A citizen ID as text; its rule and its message are the service's, as in the admin.
+
+    Not a CharField: that would check blank and length itself, with other messages.
+    """
+
+    default_error_messages = {"invalid": serializers.CharField.default_error_messages["invalid"]}
+
+    def to_internal_value(self, data) -> str:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        return str(data).strip()
+
+    def to_representation(self, value: str) -> str:
+        return value
+
+
 class BorrowerSerializer(serializers.ModelSerializer):
     """A borrowing household (hộ vay); its office and point follow its savings group."""
 
-    national_id = serializers.RegexField(
-        r"^[0-9]{12}$",
-        min_length=12,
-        max_length=12,
-        help_text="12-digit citizen ID (CCCD).",
-        error_messages={"invalid": _("Số CCCD phải gồm đúng 12 chữ số.")},
-        validators=[
-            UniqueValidator(
-                queryset=Borrower.objects.all(),
-                message=_("Số CCCD này đã được đăng ký cho một hộ vay khác."),
-            )
-        ],
-    )
+    national_id = NationalIdField(help_text="12-digit citizen ID (CCCD).")
     date_of_birth = serializers.DateField(
         help_text="The representative's date of birth; at least 18 years old."
     )
@@ -255,41 +225,35 @@ class BorrowerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "transaction_point", "office", "created_at"]
 
+    def validate_full_name(self, value: str) -> str:
+        return validated(services.clean_name, value, field="full_name")
+
+    def validate_village(self, value: str) -> str:
+        return validated(services.clean_name, value, field="village")
+
+    def validate_national_id(self, value: str) -> str:
+        return validated(services.clean_national_id, value, borrower=self.instance)
+
     def validate_date_of_birth(self, value: date) -> date:
-        today = timezone.localdate()
-        if value > today:
-            raise serializers.ValidationError(_("Ngày sinh không được sau ngày hôm nay."))
-        if value < EARLIEST_BIRTH:
-            raise serializers.ValidationError(_("Ngày sinh không hợp lệ."))
-        age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
-        if age < ADULT_AGE:
-            raise serializers.ValidationError(
-                _("Người đại diện hộ vay phải đủ %(n)s tuổi.") % {"n": ADULT_AGE}
-            )
-        return value
+        return validated(services.clean_date_of_birth, value)
 
-    def validate_savings_group(self, group: SavingsGroup) -> SavingsGroup:
-        borrower = self.instance
-        changes_office = borrower is not None and group.office_id != borrower.office_id
-        if changes_office and borrower.loans.exists():
-            raise serializers.ValidationError(
-                _("Hộ đang có khoản vay: không chuyển sang tổ của phòng giao dịch khác.")
-            )
-        return group
-
-    def _placed(self, data: dict) -> dict:
-        """Office and transaction point are the group's (server-owned, never sent)."""
-        group = data.get("savings_group")
-        if group is not None:
-            data["transaction_point"] = group.transaction_point
-            data["office_id"] = group.transaction_point.office_id
-        return data
+    def validate(self, attrs: dict) -> dict:
+        if "savings_group" in attrs:
+            try:
+                services.place_household(
+                    savings_group=attrs["savings_group"], borrower=self.instance
+                )
+            except DomainError as exc:
+                raise exc.as_validation_error() from exc
+        return attrs
 
     def create(self, validated_data: dict) -> Borrower:
-        return super().create(self._placed(validated_data))
+        return services.register_household(by=self.context["request"].user, **validated_data)
 
     def update(self, instance: Borrower, validated_data: dict) -> Borrower:
-        return super().update(instance, self._placed(validated_data))
+        return services.update_household(
+            instance, by=self.context["request"].user, **validated_data
+        )
 
 
 class BorrowerFilter(filters.FilterSet):

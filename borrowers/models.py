@@ -8,17 +8,26 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from programmes.models import HouseholdCategory
-
 from .reference_data import ETHNICITIES
 
+# The citizen-ID rule: 12 ASCII digits. `borrowers.services` applies it with this message; the
+# validator and the check constraint keep the table to it whatever writes the row.
+# [0-9], not \d (which takes other scripts' digits); \Z, not $ (which allows a final newline).
+NATIONAL_ID_PATTERN = r"^[0-9]{12}\Z"
+NATIONAL_ID_MESSAGE = _("Số CCCD phải gồm đúng 12 chữ số.")
 national_id_validator = RegexValidator(
-    # [0-9], not \d (which takes other scripts' digits); \Z, not $ (which allows a final newline).
-    r"^[0-9]{12}\Z",
-    _("Số CCCD phải gồm đúng 12 chữ số."),
-    code="invalid_national_id",
+    NATIONAL_ID_PATTERN, NATIONAL_ID_MESSAGE, code="invalid_national_id"
 )
 ETHNICITY_CHOICES = [(name, name) for _code, name in ETHNICITIES]
+
+
+class HouseholdCategory(models.TextChoices):
+    """A household's category on the commune's approved list (programmes name those they serve)."""
+
+    POOR = "poor", _("Hộ nghèo")
+    NEAR_POOR = "near_poor", _("Hộ cận nghèo")
+    NEWLY_ESCAPED = "newly_escaped", _("Hộ mới thoát nghèo")
+    OTHER = "other", _("Khác")
 
 
 class Branch(models.Model):
@@ -285,7 +294,7 @@ class Borrower(models.Model):
         ordering = ["full_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(national_id__regex=r"^[0-9]{12}\Z"),
+                condition=Q(national_id__regex=NATIONAL_ID_PATTERN),
                 name="borrower_national_id_12_digits",
             ),
         ]

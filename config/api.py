@@ -29,9 +29,13 @@ from borrowers.api import (
     SavingsGroupViewSet,
     TransactionPointViewSet,
 )
+from core.errors import DomainError
 from loans.api import LoanViewSet
 from loans.models import JournalIsAppendOnly
-from loans.services import IdempotencyConflict, LoanError
+
+# TODO(lead): drop this import and `LoanError` below once LoanError subclasses DomainError
+# (loans/services.py is r3's at the time of writing).
+from loans.services import LoanError
 from programmes.api import ProgrammeViewSet
 from tasks.api import JobViewSet
 
@@ -70,14 +74,16 @@ urlpatterns = [
 
 # --- errors ----------------------------------------------------------------------------------
 
+# Codes of a rule broken by an object's state, or of a reused idempotency key: 409, not 400.
 STATE_CODES = {"loan_state", "idempotency_conflict"}
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus the domain's errors: LoanError -> 400/409, Django's ValidationError
-    -> 400, an append-only or integrity violation -> 409 (never a 500 for a refused write)."""
-    if isinstance(exc, LoanError):
-        return _loan_error_response(exc, context.get("view"))
+    """DRF's handler, plus the domain's errors: a DomainError -> 400/409, Django's
+    ValidationError -> 400, an append-only or integrity violation -> 409 (never a 500 for a
+    refused write)."""
+    if isinstance(exc, DomainError | LoanError):
+        return _domain_error_response(exc, context.get("view"))
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, JournalIsAppendOnly):
@@ -91,9 +97,11 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def _loan_error_response(exc: LoanError, view) -> Response:
+def _domain_error_response(exc: DomainError, view) -> Response:
+    """400 with the message on its field (a view may rename a service's argument to the
+    request's field in `loan_error_fields`), or 409 for a state code."""
     set_rollback()
-    if isinstance(exc, IdempotencyConflict) or exc.code in STATE_CODES:
+    if exc.code in STATE_CODES:
         return _conflict(exc.message, exc.code)
     fields = getattr(view, "loan_error_fields", {})
     field = fields.get(exc.field, exc.field) if exc.field else "non_field_errors"

@@ -17,15 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.admin import BorrowerAdmin
+from borrowers.admin.base import ScopedOfficeFilter
 from borrowers.models import Borrower
 from borrowers.selectors import scope
-from config.admin_site import (
-    NoDeleteMixin,
-    ReadOnlyMixin,
-    ScopedAdmin,
-    ScopedOfficeFilter,
-    money_display,
-)
+from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
 from core.money import format_dong
 
 from . import forms

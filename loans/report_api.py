@@ -29,7 +29,6 @@ from rest_framework import renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from borrowers.api import ScopedPrimaryKeyRelatedField, business_date
 from borrowers.models import (
     AdministrativeUnit,
     Association,
@@ -43,6 +42,7 @@ from borrowers.selectors import (
     savings_groups_for,
     transaction_points_for,
 )
+from core.api import ScopedPrimaryKeyRelatedField, business_date
 from programmes.models import Programme
 
 from . import exports

@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from config.admin_site import BranchManagedAdmin, is_branch_level, money_display
+from borrowers.admin.base import BranchManagedAdmin, is_branch_level
+from core.admin import money_display
 
 from .models import FeeRule, InterestRate, LoanPurpose, Programme
 

@@ -11,12 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-
-class HouseholdCategory(models.TextChoices):
-    POOR = "poor", _("Hộ nghèo")
-    NEAR_POOR = "near_poor", _("Hộ cận nghèo")
-    NEWLY_ESCAPED = "newly_escaped", _("Hộ mới thoát nghèo")
-    OTHER = "other", _("Khác")
+from borrowers.models import HouseholdCategory
 
 
 class Channel(models.TextChoices):

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from borrowers.admin.base import ScopedOfficeFilter, is_branch_level
 from borrowers.selectors import associations_for, offices_for, savings_groups_for, scope
-from config.admin_site import ReadOnlyMixin, ScopedAdmin, ScopedOfficeFilter, is_branch_level
+from core.admin import ReadOnlyMixin, ScopedAdmin
 from core.money import group_digits
 from loans.collection_list import collection_list
 

@@ -9,8 +9,8 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from borrowers.api import business_date
 from borrowers.selectors import office_ids_for
+from core.api import business_date
 
 from . import tasks
 from .models import JobRun

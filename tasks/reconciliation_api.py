@@ -22,8 +22,8 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from borrowers.api import EARLIEST_BUSINESS_DATE
 from borrowers.selectors import associations_for, offices_for, savings_groups_for
+from core.api import EARLIEST_BUSINESS_DATE
 from loans.collection_list import collection_list
 
 from . import exports

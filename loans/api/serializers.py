@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from borrowers.api import ScopedPrimaryKeyRelatedField, business_date
 from borrowers.models import Borrower
 from borrowers.selectors import borrowers_for
+from core.api import ScopedPrimaryKeyRelatedField, business_date
 from programmes.models import LoanPurpose, Programme
 
 from ..models import Instalment, Loan, LoanTransaction

@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from borrowers.api import ActionPermission
+from core.api import ActionPermission
 
 from .. import services
 from ..models import Loan, LoanStatus, PostingRequest

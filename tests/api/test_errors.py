@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 
+from borrowers.services import HouseholdError
 from config.api import exception_handler
+from core.errors import DomainError
 from loans.models import JournalIsAppendOnly
 from loans.services import IdempotencyConflict, LoanError
 
@@ -40,6 +42,17 @@ def handle(exc):
             IdempotencyConflict("Khóa đã dùng.", code="idempotency_conflict"),
             409,
             {"detail": "Khóa đã dùng.", "code": "idempotency_conflict"},
+        ),
+        # Any app's DomainError, not only the loans': the handler knows no app's errors.
+        (
+            HouseholdError("Số CCCD phải gồm đúng 12 chữ số.", field="national_id"),
+            400,
+            {"national_id": ["Số CCCD phải gồm đúng 12 chữ số."]},
+        ),
+        (
+            DomainError("Đã đóng.", code="loan_state"),
+            409,
+            {"detail": "Đã đóng.", "code": "loan_state"},
         ),
         (DjangoValidationError({"village": ["Bắt buộc."]}), 400, {"village": ["Bắt buộc."]}),
         (DjangoValidationError("Sai."), 400, {"non_field_errors": ["Sai."]}),

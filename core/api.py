@@ -1,0 +1,50 @@
+"""Pieces every app's API shares: action permissions, scoped related ids, business dates."""
+
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import pagination, permissions, serializers
+
+# VBSP was founded in 2002: no approval, posting, position or job is dated before 2000.
+EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
+
+
+class ActionPermission(permissions.IsAuthenticated):
+    """Reads need a login; a write action needs the model permission the view names for it."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        perm = getattr(view, "action_permissions", {}).get(view.action)
+        return perm is None or request.user.has_perm(perm)
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id looked up among the objects a selector lets the requesting user see."""
+
+    def __init__(self, *, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.selector(getattr(request, "user", None))
+
+
+def business_date(value: date) -> date:
+    """A date the bank did business on: not after today, not before the bank's records."""
+    if value > timezone.localdate():
+        raise serializers.ValidationError(_("Ngày không được sau ngày hôm nay."))
+    if value < EARLIEST_BUSINESS_DATE:
+        raise serializers.ValidationError(
+            _("Ngày không được trước %(d)s.") % {"d": f"{EARLIEST_BUSINESS_DATE:%d/%m/%Y}"}
+        )
+    return value
+
+
+class StandardPagination(pagination.PageNumberPagination):
+    """DRF page-number pagination; clients may ask for up to 500 rows a page."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
