@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from loans import services
-from loans.reports import ReportFilters, ReportRequest, build_report, snapshot_is_current
+from loans.reports.builders import build_report
+from loans.reports.params import ReportFilters, ReportRequest
+from loans.reports.source import snapshot_is_current
 from tasks.jobs import run_arrears
 
 from . import expected
