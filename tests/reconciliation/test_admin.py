@@ -62,6 +62,8 @@ def test_the_report_page_shows_the_officers_office_only(reconciled, cast, client
     name_a, name_b = escape(june.group_a.name), escape(june.group_b.name)
     assert name_a in page and name_b in page
     assert "94.750.000" in page  # closing outstanding of both groups
+    # Group B's overdue ratio, 2,500,000 / 45,000,000 = 5.56 %, as every page shows a ratio.
+    assert "5,56 %" in page
     assert "Không có chênh lệch" in page
     assert "94.750.000" in client.get("/admin/reconciliation/reconciliation/").content.decode()
 

@@ -63,6 +63,7 @@ def test_the_answer_has_the_documented_shape_at_every_level(reconciled, cast):
         body = client.get(URL, {"month": "2025-06", "level": level}).json()
         assert {"month", "level", "rows", "totals", "discrepancies"} <= set(body)
         assert (body["month"], body["level"], body["discrepancies"]) == ("2025-06", level, [])
+        assert body["status"] == "done"  # the latest run's, told by tasks (no import of it)
         assert body["rows"] and all(set(row) >= FIGURES and key in row for row in body["rows"])
         # Every level adds up to the same totals (associations: per level).
         rows = body["rows"]
