@@ -38,6 +38,7 @@ from loans.reconciliation.models import (
     Reconciliation,
     ReconciliationLine,
 )
+
 # (previous_month is read from here by tasks.tasks, the admin and the commands.)
 from loans.reconciliation.months import month_end, parse_month, previous_month  # noqa: F401
 
