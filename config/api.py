@@ -64,8 +64,7 @@ class NoSuchRoute(APIView):
 
 urlpatterns = [
     path("", include(router.urls)),
-    path("", include("loans.report_api")),
-    path("", include("tasks.reconciliation_api")),
+    path("", include("loans.reports.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^", NoSuchRoute.as_view()),

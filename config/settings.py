@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "programmes",
     "borrowers",
     "loans",
+    "loans.reconciliation",
+    "loans.reports",
     "tasks",
 ]
 

@@ -1,11 +1,15 @@
-"""Whole-đồng helpers: parse, format, round and allocate. No floats anywhere.
+"""Whole-đồng helpers: parse, format, round and allocate; ratios and their one display. No
+floats anywhere.
 
-Pure Python (no Django), so the position engine, the jobs and the interfaces share one rounding
-rule and one way of writing an amount.
+Pure Python, so the position engine, the jobs and the interfaces share one rounding rule and one
+way of writing an amount; only `format_percent` asks Django for the active language's format.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
+
+from django.utils.formats import number_format
+from django.utils.translation import pgettext
 
 IntOrArray = TypeVar("IntOrArray")
 
@@ -63,3 +67,33 @@ def allocate_largest_remainder(total: int, weights: list[int]) -> list[int]:
     for i in order[:leftover]:
         floors[i] += 1
     return floors
+
+
+# --- ratios ----------------------------------------------------------------------------------
+
+RATIO_PLACES = 6
+PERCENT_PLACES = 2
+
+
+RATIO_QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
+
+
+def ratio(part: int, whole: int) -> Decimal:
+    """part / whole (non-negative) as a fraction of 1, rounded half-up to 6 places (0.094500
+    for 9.45 %); 0 when there is no whole. How every report carries a ratio, and how the API
+    gives it: a JSON number."""
+    if whole <= 0:
+        return Decimal(0).quantize(RATIO_QUANTUM)
+    scaled = round_half_up_div(int(part) * 10**RATIO_PLACES, int(whole))
+    return (Decimal(scaled) * RATIO_QUANTUM).quantize(RATIO_QUANTUM)
+
+
+def format_percent(value: Decimal | None) -> str:
+    """A ratio (a fraction of 1) as a percent with two decimals in the active language:
+    "9,45 %" in Vietnamese, "9.45%" in English; empty for None. The one display of a ratio on
+    pages and charts (files keep the number and format the cell)."""
+    if value is None:
+        return ""
+    percent = (Decimal(value) * 100).quantize(Decimal(1).scaleb(-PERCENT_PLACES), ROUND_HALF_UP)
+    shown = number_format(percent, decimal_pos=PERCENT_PLACES)
+    return pgettext("a percentage", "%(number)s %%") % {"number": shown}

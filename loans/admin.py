@@ -432,6 +432,3 @@ class HouseholdAdmin(BorrowerAdmin):
     def get_inlines(self, request, obj):
         # A household being created has no loans yet.
         return self.inlines if obj is not None else BorrowerAdmin.inlines
-
-
-from . import report_admin  # noqa: E402, F401  (registers the report pages)

@@ -416,6 +416,24 @@ class PositionSnapshot(models.Model):
         return f"{self.loan_id} @ {self.as_of}"
 
 
+class SnapshotDay(models.Model):
+    """A day whose snapshot the nightly job completed: the rows it counted and when the run
+    began reading the journal. Written by the job when a run finishes; the reports read it to
+    decide whether the snapshot still holds (loans/reports/source.py), never the job's runs."""
+
+    as_of = models.DateField(_("ngày số liệu"), unique=True)
+    loans = models.PositiveIntegerField(_("số khoản vay"))
+    started_at = models.DateTimeField(_("bắt đầu"))
+    completed_at = models.DateTimeField(_("hoàn thành lúc"))
+
+    class Meta:
+        verbose_name = _("ngày có số liệu cuối ngày")
+        verbose_name_plural = pgettext_lazy("plural", "ngày có số liệu cuối ngày")
+
+    def __str__(self) -> str:
+        return f"{self.as_of}: {self.loans}"
+
+
 class PostingRequest(models.Model):
     """An idempotency record: one key, one operation, one outcome, replayed on a retry."""
 
@@ -433,12 +451,3 @@ class PostingRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class PortfolioReport(PositionSnapshot):
-    """The report pages of the admin (báo cáo); no table of its own (see loans/report_admin.py)."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("báo cáo")
-        verbose_name_plural = _("báo cáo dư nợ, doanh số, tuổi nợ")

@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client, override_settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from loans.models import Loan, PositionSnapshot
@@ -734,3 +735,48 @@ def _seconds(value) -> str:
 
 def _pages(value) -> str:
     return "–" if not value else f"{value['p50']:.0f} ms / {value['p95']:.0f} ms"
+
+
+# --- the report pages, one request each (moved verbatim from loans/report_api.py) ----------
+
+
+def report_timers(
+    *, as_of: date | None = None, start: date | None = None, source: str = "auto", user=None
+) -> dict[str, Callable[[], None]]:
+    """name -> a callable making one report request (a superuser, django.test.Client); each
+    raises AssertionError unless the answer is 200. Dates default to yesterday and the 30 days
+    before it; `source="engine"` times the computation without the nightly snapshot. The
+    report URLs must be in the URLconf."""
+    end = as_of or timezone.localdate() - timedelta(days=1)
+    start = start or end - timedelta(days=30)
+    if user is None:
+        user, _created = get_user_model().objects.get_or_create(
+            username="report-benchmark", defaults={"is_superuser": True, "is_staff": True}
+        )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    day = {"as_of": end.isoformat(), "source": source}
+    period = {"from": start.isoformat(), "to": end.isoformat(), "source": source}
+    requests = {
+        "portfolio": ("report-portfolio", day),
+        "portfolio_by_office_and_programme": (
+            "report-portfolio",
+            {**day, "group_by": "office,programme"},
+        ),
+        "portfolio_by_commune_xlsx": (
+            "report-portfolio",
+            {**day, "group_by": "commune", "format": "xlsx"},
+        ),
+        "flows": ("report-flows", period),
+        "arrears_ageing": ("report-arrears-ageing", day),
+        "decree_28": ("report-decree-28", {**period, "group_by": "programme,ethnicity"}),
+    }
+
+    def timer(url_name: str, params: dict) -> Callable[[], None]:
+        def request() -> None:
+            response = client.get(reverse(url_name), params)
+            assert response.status_code == 200, response.content[:500]
+
+        return request
+
+    return {name: timer(url_name, params) for name, (url_name, params) in requests.items()}

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from core.money import allocate_largest_remainder, round_dong
+from loans.reconciliation.models import FeePayment
 from programmes.models import FeeRule
-
-from .models import FeePayment
 
 LEVELS = FeeRule.LEVELS
 # The association of each level, as a column of the reconciliation lines.

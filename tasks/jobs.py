@@ -20,7 +20,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from loans import positions as engine
-from loans.models import Loan, LoanStatus, LoanTransaction, PositionSnapshot, TransactionKind
+from loans.models import (
+    Loan,
+    LoanStatus,
+    LoanTransaction,
+    PositionSnapshot,
+    SnapshotDay,
+    TransactionKind,
+)
 from loans.selectors import engine_inputs, loan_book
 
 from .models import JobRun
@@ -189,6 +196,15 @@ def finish_run(*, run_id: int) -> JobRun | None:
         .exclude(status=JobRun.Status.DONE)
         .update(status=JobRun.Status.DONE, finished_at=timezone.now(), counts=counts)
     )
+    if updated:  # the reports' record of a complete day (they never read JobRun)
+        SnapshotDay.objects.update_or_create(
+            as_of=as_of,
+            defaults={
+                "loans": counts["loans"],
+                "started_at": run.started_at or run.created_at,
+                "completed_at": timezone.now(),
+            },
+        )
     run.refresh_from_db()
     return run if updated else None
 

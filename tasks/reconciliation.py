@@ -16,7 +16,6 @@ crashed run run again) leaves exactly one set of results per month.
 """
 
 import logging
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +31,16 @@ from django.utils import timezone
 from borrowers.models import Association, SavingsGroup
 from loans import positions as engine
 from loans.models import Loan
+from loans.reconciliation.models import (
+    AMOUNT_FIELDS,
+    Discrepancy,
+    FeePayment,
+    Reconciliation,
+    ReconciliationLine,
+)
+
+# (previous_month is read from here by tasks.tasks, the admin and the commands.)
+from loans.reconciliation.months import month_end, parse_month, previous_month  # noqa: F401
 
 # The opening pass re-reads only the schedule in force on the eve of the month.
 from loans.selectors import (
@@ -45,18 +54,10 @@ from loans.selectors import (
 
 from .fees import ASSOCIATION_COLUMNS, LEVELS, apply_fee_rules, rules_in_force
 from .jobs import run_partitions, tune_batch_session
-from .models import (
-    AMOUNT_FIELDS,
-    Discrepancy,
-    FeePayment,
-    JobRun,
-    Reconciliation,
-    ReconciliationLine,
-)
+from .models import JobRun
 
 log = logging.getLogger(__name__)
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # The principal flows of the roll-forward, by journal kind.
 PRINCIPAL_KINDS = {
     "disbursed": "disbursement",
@@ -124,29 +125,6 @@ CLOSING_COLUMNS = {
 }
 
 
-# --- months ----------------------------------------------------------------------------------
-
-
-def parse_month(value: "str | date") -> date:
-    """'YYYY-MM' (or any date in the month) -> the month's first day; ValueError otherwise."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    match = MONTH_RE.match(str(value).strip())
-    if not match or int(match[1]) < 1:
-        raise ValueError(f"not a month (YYYY-MM): {value!r}")
-    return date(int(match[1]), int(match[2]), 1)
-
-
-def month_end(month: date) -> date:
-    """The last day of the month."""
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-def previous_month(today: date) -> date:
-    """The month just ended on `today` (the beat runs on the 1st for the month before)."""
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -165,7 +143,7 @@ def create_reconciliation_run(*, month: date, by=None) -> tuple[JobRun, list[int
         )
         recon, _created = Reconciliation.objects.get_or_create(month=month)
         # The previous run's results stay readable until this one finishes (office by office).
-        Reconciliation.objects.filter(pk=recon.pk).update(run=run)
+        Reconciliation.objects.filter(pk=recon.pk).update(run_id=run.pk)
         for model in (ReconciliationLine, FeePayment, Discrepancy):
             model.objects.filter(reconciliation=recon).exclude(office_id__in=office_ids).delete()
     return run, office_ids

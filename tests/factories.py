@@ -121,7 +121,14 @@ def staff_user(username: str, *, office: TransactionOffice | None, branch: Branc
     StaffProfile.objects.update_or_create(user=user, defaults={"office": office, "branch": branch})
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["borrowers", "loans", "tasks", "programmes"]
+            content_type__app_label__in=[
+                "borrowers",
+                "loans",
+                "reconciliation",
+                "reports",
+                "tasks",
+                "programmes",
+            ]
         )
     )
     return user

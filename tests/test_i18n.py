@@ -209,7 +209,7 @@ def test_the_compiled_catalogue_matches_the_po_file(po_entries):
 
 
 def test_a_message_kept_in_a_constant_is_translated_where_it_is_used():
-    from tasks.reconciliation_reports import NOT_RECONCILED
+    from loans.reconciliation.selectors import NOT_RECONCILED
 
     with translation.override("en"):
         text = translation.gettext(NOT_RECONCILED) % {"m": "10/2026"}

@@ -1,7 +1,21 @@
 """Province reports (DOMAIN.md §6) over the nightly snapshots and the journal.
 
-`build_report(kind, ReportRequest(...))` returns a `Report` (rows, totals, JSON, export table);
-the API (`loans.report_api`) and the admin pages (`loans.report_admin`) are thin layers on it.
+The one home of every report, export and printed form (a Django app, label "reports"):
+
+- the province reports: `builders.build_report(kind, params.ReportRequest(...))` returns a
+  `result.Report` (rows, totals, JSON, export table), over `source` (snapshot or engine) and
+  `dimensions` (the groupings); `charts` draws them for the admin;
+- the monthly reconciliation per level (`reconciliation`) and its fee statement
+  (`fee_statement`), read from the stored results of `loans.reconciliation`;
+- the collection list 13/TD (`collection_list`);
+- one export module (`exports`: every CSV and Excel file, each cell through `core.exports`)
+  and the columns of the monthly forms (`columns`);
+- the API (`api/`: one base view and one pair of file renderers) and the admin pages
+  (`admin/`), thin layers on the above.
+
+Ratios are fractions of 1 with 6 places everywhere (`core.money.ratio`): a JSON number in the
+API, a percent-formatted number in Excel, a plain number in CSV, and "9,45 %" (Vietnamese) or
+"9.45%" (English) on the pages (`core.money.format_percent`).
 
 Decisions (what the figures mean):
 - Portfolio and ageing as of D count the loans still owing at the end of D: the positions the
@@ -11,7 +25,7 @@ Decisions (what the figures mean):
   overdue_principal / outstanding_principal, half-up to 6 places, 0 without outstanding.
   `frozen_principal` = outstanding of loans frozen (khoanh nợ) at D.
 - Positions as of D come from the nightly snapshot of D when it still holds (see
-  `source.snapshot_is_current`: a finished run, its rows not pruned, and nothing written since
+  `source.snapshot_is_current`: a completed day, its rows not pruned, and nothing written since
   the run started that is value-dated on or before D for those offices: a back-dated posting or
   reversal, a schedule change, a freeze); otherwise the position engine computes them over the
   loans in chunks. Both give the same numbers (tests/reports). A report of a past day does not
@@ -31,41 +45,3 @@ Decisions (what the figures mean):
 - Scope: `ReportFilters.for_user` applies `borrowers.selectors.office_ids_for`; the callers look
   the filter objects up through the same selectors, so another office's object is not found.
 """
-
-from .builders import (
-    REPORTS,
-    TITLES,
-    arrears_ageing,
-    bucket_labels,
-    build_report,
-    decree_28,
-    decree_28_group_by,
-    default_as_of,
-    flows,
-    portfolio,
-)
-from .dimensions import DIMENSIONS, GROUPINGS
-from .params import FILTER_NAMES, ReportFilters, ReportRequest
-from .result import Report
-from .source import SOURCES, snapshot_is_current
-
-__all__ = [
-    "DIMENSIONS",
-    "FILTER_NAMES",
-    "GROUPINGS",
-    "REPORTS",
-    "SOURCES",
-    "TITLES",
-    "Report",
-    "ReportFilters",
-    "ReportRequest",
-    "arrears_ageing",
-    "bucket_labels",
-    "build_report",
-    "decree_28",
-    "decree_28_group_by",
-    "default_as_of",
-    "flows",
-    "portfolio",
-    "snapshot_is_current",
-]

@@ -297,47 +297,47 @@ def decree_28(request: ReportRequest) -> Report:
     positions = position_totals(
         as_of=request.end, filters=request.filters, dims=dims, source=request.source
     )
-    reached = Q(kind="disbursement")
-    minority = ~Q(loan__borrower__ethnicity=KINH)
-    households = Count("loan__borrower_id", distinct=True)
-    minority_households = Count("loan__borrower_id", distinct=True, filter=minority)
-    journal = _journal(request).filter(reached)
-    reach = _keyed(
-        grouped(
-            journal,
-            group_exprs(dims, "loan__", own=JOURNAL_COLUMNS),
-            {
-                "disbursed": Sum("amount"),
-                "households_reached": households,
-                "households_reached_minority": minority_households,
-            },
-        ),
-        dims,
-    )
+    reach, distinct = _households_reached(request, dims)
     position_frame = positions.frame[
         [*_keys(dims), "loans", "borrowers", "outstanding_principal", "overdue_principal"]
     ]
     frame = merge_groups([reach, position_frame], _keys(dims))
     frame = _with_kinh(_with_every_line(frame, request, dims))
-    distinct = journal.aggregate(
-        households_reached=households, households_reached_minority=minority_households
-    )
-    distinct["borrowers"] = positions.borrowers
-    distinct["households_reached_kinh"] = (
-        distinct["households_reached"] - distinct["households_reached_minority"]
-    )
+    if request.group_by != ("programme",):
+        frame = _drop_empty(frame, DECREE_28_MEASURES)
     return Report.build(
         kind="decree_28",
         title=TITLES["decree_28"],
         request=request,
         dims=dims,
         measures=DECREE_28_MEASURES,
-        frame=_drop_empty(frame, DECREE_28_MEASURES)
-        if request.group_by != ("programme",)
-        else frame,
-        distinct=distinct,
+        frame=frame,
+        distinct={**distinct, "borrowers": positions.borrowers},
         source=positions.source,
     )
+
+
+def _households_reached(request: ReportRequest, dims: list[Dimension]) -> tuple:
+    """Per group: disbursed in the period and the households reached (all, ethnic minority);
+    and over everything, the households counted once (Kinh = all − minority)."""
+    minority = ~Q(loan__borrower__ethnicity=KINH)
+    households = Count("loan__borrower_id", distinct=True)
+    minority_households = Count("loan__borrower_id", distinct=True, filter=minority)
+    journal = _journal(request).filter(kind="disbursement")
+    measures = {
+        "disbursed": Sum("amount"),
+        "households_reached": households,
+        "households_reached_minority": minority_households,
+    }
+    exprs = group_exprs(dims, "loan__", own=JOURNAL_COLUMNS)
+    reach = _keyed(grouped(journal, exprs, measures), dims)
+    distinct = journal.aggregate(
+        households_reached=households, households_reached_minority=minority_households
+    )
+    distinct["households_reached_kinh"] = (
+        distinct["households_reached"] - distinct["households_reached_minority"]
+    )
+    return reach, distinct
 
 
 def _with_kinh(frame: pd.DataFrame) -> pd.DataFrame:

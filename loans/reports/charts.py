@@ -24,11 +24,6 @@ def dots(amount: int) -> str:
     return group_digits(int(amount))
 
 
-def percent(value: Decimal) -> str:
-    """0.012345 -> '1,23 %'."""
-    return f"{Decimal(value) * 100:.2f} %".replace(".", ",")
-
-
 def bar_chart(
     title: str,
     bars: list[tuple[str, int | Decimal]],

@@ -19,11 +19,12 @@ from django.db.models.functions import Coalesce
 from borrowers.models import (
     AdministrativeUnit,
     Association,
+    HouseholdCategory,
     SavingsGroup,
     TransactionOffice,
     TransactionPoint,
 )
-from programmes.models import HouseholdCategory, LoanPurpose, Programme
+from programmes.models import LoanPurpose, Programme
 
 UNKNOWN_NAME = "Không xác định"
 # Successor links followed for the current commune; DOMAIN.md: chains are short (one merger).

@@ -2,18 +2,16 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 from django.utils import timezone
 
-from core.money import round_half_up_div
+from core.money import ratio
 
-from .. import exports
+from . import exports
 from .dimensions import UNKNOWN_NAME, Dimension
 from .params import ReportRequest
 
-RATIO_PLACES = 6
 SOURCE_LABELS = {
     "snapshot": "Số liệu cuối ngày do tác vụ đêm ghi lại",
     "engine": "Tính trực tiếp từ sổ nhật ký giao dịch",
@@ -30,15 +28,7 @@ class Measure:
     kind: str = "money"
 
 
-def ratio(numerator: int, denominator: int) -> Decimal:
-    """numerator / denominator rounded half-up to 6 places; 0 when there is no denominator."""
-    if denominator <= 0:
-        return Decimal(0).quantize(Decimal(1).scaleb(-RATIO_PLACES))
-    scaled = round_half_up_div(int(numerator) * 10**RATIO_PLACES, int(denominator))
-    return Decimal(scaled).scaleb(-RATIO_PLACES)
-
-
-# Ratio measures: key -> (numerator, denominator).
+# Ratio measures (fractions of 1, 6 places, `core.money.ratio`): key -> (numerator, denominator).
 RATIOS = {"overdue_ratio": ("overdue_principal", "outstanding_principal")}
 
 
@@ -158,6 +148,15 @@ class Report:
             columns=columns,
             rows=rows,
             totals=self.totals,
+        )
+
+    def download(self) -> exports.Download:
+        """The report as a CSV or Excel file, named after its kind and dates."""
+        dates = "_".join(value.isoformat() for value in self.period.values())
+        table = self.table()
+        return exports.Download(
+            name=f"{self.kind.replace('_', '-')}_{dates}",
+            writers={"csv": lambda: exports.to_csv(table), "xlsx": lambda: exports.to_xlsx(table)},
         )
 
     def parameters(self) -> list[tuple[str, str]]:

@@ -8,6 +8,11 @@ in force by D makes it stale for that office; then the report computes instead. 
 only what was written since the run started, walking the primary keys backwards from the
 newest row (ids grow with time), so it costs little for the usual report of yesterday. A minute
 of margin before the run's start covers postings whose transaction was still open then.
+
+Which run? The latest one that completed the day, as `loans.models.SnapshotDay` records it (the
+job writes it when a run finishes; loans never reads the job's runs). A later run of the day
+that is still going, or failed, replaces an office's rows in one transaction from a journal at
+least as recent, so the check from the completed run's start still covers what it rewrote.
 """
 
 from dataclasses import dataclass
@@ -17,7 +22,14 @@ import pandas as pd
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from ..models import Loan, LoanFreeze, LoanTransaction, PositionSnapshot, ScheduleVersion
+from ..models import (
+    Loan,
+    LoanFreeze,
+    LoanTransaction,
+    PositionSnapshot,
+    ScheduleVersion,
+    SnapshotDay,
+)
 from ..selectors import MONEY_KINDS, iter_positions
 from .dimensions import SNAPSHOT_COLUMNS, Dimension, add_keys, group_exprs
 from .params import ReportFilters
@@ -72,21 +84,17 @@ def position_totals(
 
 
 def snapshot_is_current(*, as_of: date, filters: ReportFilters) -> bool:
-    """Whether the nightly snapshot of `as_of` still holds for the offices of `filters`."""
-    from tasks.models import JobRun  # tasks depends on loans; read its run log lazily
-
-    run = (
-        JobRun.objects.filter(kind=JobRun.Kind.ARREARS, period=as_of.isoformat())
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if run is None or run.status != JobRun.Status.DONE:
+    """Whether the nightly snapshot of `as_of` still holds for the offices of `filters`: the
+    job completed the day (its `SnapshotDay`), the day's rows are still the ones it counted,
+    and nothing that changes positions as of that day was written since the run started."""
+    day = SnapshotDay.objects.filter(as_of=as_of).first()
+    if day is None:
         return False
-    # Daily snapshots are pruned after a while; then the run's rows are gone.
-    if PositionSnapshot.objects.filter(as_of=as_of).count() != run.counts.get("loans"):
+    # Daily snapshots are pruned after a while; then the day's rows are gone.
+    if PositionSnapshot.objects.filter(as_of=as_of).count() != day.loans:
         return False
     margin = getattr(settings, "REPORT_SNAPSHOT_MARGIN", DEFAULT_MARGIN)
-    cutoff = (run.started_at or run.created_at) - margin
+    cutoff = day.started_at - margin
     return not _changed_since(cutoff, as_of=as_of, office_ids=filters.journal_office_ids())
 
 

@@ -8,8 +8,12 @@ from django.db import connection
 from django.utils.html import escape
 from openpyxl import load_workbook
 
+from loans.reconciliation.models import Reconciliation
 from tasks import reconciliation
-from tasks.models import JobRun, Reconciliation
+from tasks.models import JobRun
+
+MONTHS = "/admin/reconciliation/reconciliation/"
+RUN = "/admin/tasks/jobrun/run-reconciliation/"
 
 
 @pytest.fixture
@@ -22,11 +26,13 @@ def test_the_branch_runs_a_month_from_the_admin(
     june, cast, client, django_capture_on_commit_callbacks
 ):
     client.force_login(cast.carol)
-    listing = client.get("/admin/tasks/reconciliation/").content.decode()
-    assert "Chạy đối chiếu tháng" in listing and "Danh sách thu lãi 13/TD" in listing
+    listing = client.get(MONTHS).content.decode()
+    # A month is run from the job runs' page (tasks); the months' page links to the 13/TD.
+    runs = client.get("/admin/tasks/jobrun/").content.decode()
+    assert "Chạy đối chiếu tháng" in runs and "Danh sách thu lãi 13/TD" in listing
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/admin/tasks/reconciliation/run/", {"month": "2025-06"})
+        response = client.post(RUN, {"month": "2025-06"})
 
     run = JobRun.objects.get(kind="reconciliation")
     assert response.status_code == 302 and response["Location"].endswith(
@@ -39,25 +45,27 @@ def test_the_branch_runs_a_month_from_the_admin(
 
 def test_a_future_month_and_officers_are_refused(june, cast, client):
     client.force_login(cast.carol)
-    response = client.post("/admin/tasks/reconciliation/run/", {"month": "2099-01"})
+    response = client.post(RUN, {"month": "2099-01"})
     assert response.status_code == 200 and "không được sau" in response.content.decode()
 
     client.force_login(cast.alice)  # an office's officer: a run covers every office
-    assert client.post("/admin/tasks/reconciliation/run/", {"month": "2025-06"}).status_code == 403
-    assert "Chạy đối chiếu tháng" not in client.get("/admin/tasks/reconciliation/").content.decode()
+    assert client.post(RUN, {"month": "2025-06"}).status_code == 403
+    assert "Chạy đối chiếu tháng" not in client.get("/admin/tasks/jobrun/").content.decode()
     assert not JobRun.objects.exists()
 
 
 def test_the_report_page_shows_the_officers_office_only(reconciled, cast, client, june):
-    url = f"/admin/tasks/reconciliation/{reconciled.pk}/report/"
+    url = f"/admin/reconciliation/reconciliation/{reconciled.pk}/report/"
 
     client.force_login(cast.carol)
     page = client.get(url, {"level": "savings_group"}).content.decode()
     name_a, name_b = escape(june.group_a.name), escape(june.group_b.name)
     assert name_a in page and name_b in page
     assert "94.750.000" in page  # closing outstanding of both groups
+    # Group B's overdue ratio, 2,500,000 / 45,000,000 = 5.56 %, as every page shows a ratio.
+    assert "5,56 %" in page
     assert "Không có chênh lệch" in page
-    assert "94.750.000" in client.get("/admin/tasks/reconciliation/").content.decode()
+    assert "94.750.000" in client.get("/admin/reconciliation/reconciliation/").content.decode()
 
     client.force_login(cast.alice)
     page = client.get(url, {"level": "savings_group"}).content.decode()
@@ -65,7 +73,7 @@ def test_the_report_page_shows_the_officers_office_only(reconciled, cast, client
     assert "49.750.000" in page and "94.750.000" not in page
     # The month's stored totals cover every office: not shown to an office's officer.
     for other_page in ("", f"{reconciled.pk}/change/"):
-        html = client.get(f"/admin/tasks/reconciliation/{other_page}").content.decode()
+        html = client.get(f"/admin/reconciliation/reconciliation/{other_page}").content.decode()
         assert "94.750.000" not in html and "Đối chiếu" in html
     download = client.get(url, {"level": "office", "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(download.content)).active
@@ -84,23 +92,23 @@ def test_discrepancies_are_shown_with_their_loans(june, cast, client):
     recon = Reconciliation.objects.get()
 
     client.force_login(cast.bob)
-    change = client.get(f"/admin/tasks/reconciliation/{recon.pk}/change/").content.decode()
+    change = client.get(f"/admin/reconciliation/reconciliation/{recon.pk}/change/").content.decode()
     assert june.loans["b1"].contract_number in change and "disbursed_total" in change
-    report = client.get(f"/admin/tasks/reconciliation/{recon.pk}/report/").content.decode()
+    report = client.get(f"/admin/reconciliation/reconciliation/{recon.pk}/report/").content.decode()
     assert f"/admin/loans/loan/{june.loans['b1'].pk}/change/" in report
-    listing = client.get("/admin/tasks/discrepancy/").content.decode()
+    listing = client.get("/admin/reconciliation/discrepancy/").content.decode()
     assert june.loans["b1"].contract_number in listing
 
     client.force_login(cast.alice)  # another office's discrepancy does not exist for her
-    change = client.get(f"/admin/tasks/reconciliation/{recon.pk}/change/").content.decode()
+    change = client.get(f"/admin/reconciliation/reconciliation/{recon.pk}/change/").content.decode()
     assert june.loans["b1"].contract_number not in change
-    listing = client.get("/admin/tasks/discrepancy/").content.decode()
+    listing = client.get("/admin/reconciliation/discrepancy/").content.decode()
     assert june.loans["b1"].contract_number not in listing
 
 
 def test_the_fee_statement_page_and_file(reconciled, cast, client):
     client.force_login(cast.carol)
-    url = f"/admin/tasks/reconciliation/{reconciled.pk}/fee-statement/"
+    url = f"/admin/reconciliation/reconciliation/{reconciled.pk}/fee-statement/"
 
     page = client.get(url).content.decode()
     assert "Hoa hồng tổ trưởng" in page and "22.727" in page and "39.095" in page

@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from loans.collection_list import collection_list
+from core.exports import XLSX_MEDIA_TYPE
 from loans.models import Loan
+from loans.reports import exports
+from loans.reports.collection_list import collection_list
 from loans.selectors import positions
-from tasks import exports
 
 SESSION = date(2025, 7, 21)
 
@@ -138,7 +139,7 @@ def test_it_reads_a_group_in_a_fixed_number_of_queries(june):
 
 def test_the_admin_page_prints_the_list(june, cast, client):
     client.force_login(cast.bob)
-    url = "/admin/tasks/reconciliation/collection-list/"
+    url = "/admin/reconciliation/reconciliation/collection-list/"
     page = client.get(url, {"savings_group": june.group_b.pk, "session_date": "21/07/2025"})
 
     html = page.content.decode()
@@ -149,7 +150,7 @@ def test_the_admin_page_prints_the_list(june, cast, client):
     download = client.get(
         url, {"savings_group": june.group_b.pk, "session_date": "21/07/2025", "format": "xlsx"}
     )
-    assert download["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert download["Content-Type"] == XLSX_MEDIA_TYPE
     # Another office's group is not offered to bob (the form refuses it).
     other = client.get(url, {"savings_group": june.group_a.pk, "session_date": "10/07/2025"})
     assert escape(june.group_b.name) in html  # offered: bob's own group

@@ -10,8 +10,9 @@ import threading
 import pytest
 from django.db import connection
 
+from loans.reconciliation.models import ReconciliationLine
 from tasks import jobs, reconciliation
-from tasks.models import JobRun, ReconciliationLine
+from tasks.models import JobRun
 
 from .conftest import JUNE
 from .test_job import digest

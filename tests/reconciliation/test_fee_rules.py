@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.money import allocate_largest_remainder
+from loans.reconciliation.models import FeePayment
 from programmes.models import FeeRule
 from tasks import reconciliation
 from tasks.fees import allocate_by_group, group_fee, rules_in_force
-from tasks.models import FeePayment
 
 
 def example(payee: str) -> FeeRule:

@@ -20,15 +20,15 @@ from django.db.models import Sum
 
 from config.celery import app as celery_app
 from loans import services
-from tasks import reconciliation
-from tasks.models import (
+from loans.reconciliation.models import (
     AMOUNT_FIELDS,
     Discrepancy,
     FeePayment,
-    JobRun,
     Reconciliation,
     ReconciliationLine,
 )
+from tasks import reconciliation
+from tasks.models import JobRun
 from tasks.tasks import monthly_reconciliation, start_reconciliation
 
 from .conftest import JUNE

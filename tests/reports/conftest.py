@@ -22,7 +22,6 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-import loans.report_admin  # noqa: F401  (registers the report pages on the admin site)
 from borrowers.models import Association
 from loans import services
 from loans.models import Loan

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from loans.exports import Column, Table, to_csv, to_xlsx
+from loans.reports.exports import Column, Table, to_csv, to_xlsx
 
 TABLE = Table(
     title="Báo cáo dư nợ",

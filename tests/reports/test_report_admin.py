@@ -12,10 +12,10 @@ from loans.reports.charts import bar_chart
 from .conftest import AS_OF, PERIOD
 
 PAGES = {
-    "portfolio": "admin:loans_portfolioreport_changelist",
-    "flows": "admin:loans_portfolioreport_flows",
-    "arrears_ageing": "admin:loans_portfolioreport_arrears_ageing",
-    "decree_28": "admin:loans_portfolioreport_decree_28",
+    "portfolio": "admin:reports_portfolioreport_changelist",
+    "flows": "admin:reports_portfolioreport_flows",
+    "arrears_ageing": "admin:reports_portfolioreport_arrears_ageing",
+    "decree_28": "admin:reports_portfolioreport_decree_28",
 }
 DAY = {"as_of": f"{AS_OF:%d/%m/%Y}"}
 SPAN = {"date_from": f"{PERIOD[0]:%d/%m/%Y}", "date_to": f"{PERIOD[1]:%d/%m/%Y}"}

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from loans import services
-from loans.reports import ReportFilters, ReportRequest, build_report, snapshot_is_current
+from loans.reports.builders import build_report
+from loans.reports.params import ReportFilters, ReportRequest
+from loans.reports.source import snapshot_is_current
 from tasks.jobs import run_arrears
 
 from . import expected
@@ -378,3 +380,30 @@ def test_no_snapshot_without_a_finished_run_or_after_pruning(book, cast):
     assert not snapshot_is_current(as_of=AS_OF, filters=filters)
     JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.FAILED)
     assert not snapshot_is_current(as_of=AS_OF, filters=filters)
+
+
+def test_a_later_run_of_the_day_that_fails_leaves_the_completed_snapshot_in_use(
+    book, cast, monkeypatch
+):
+    from tasks import jobs
+
+    run_arrears(as_of=AS_OF)
+    before = report("portfolio", cast.carol, as_of=AS_OF, group_by=["office"])
+    real = jobs._process_chunk
+    calls = {"n": 0}
+
+    def dies_on_second_office(ids, *, as_of):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(ids, as_of=as_of)
+
+    monkeypatch.setattr(jobs, "_process_chunk", dies_on_second_office)
+    with pytest.raises(RuntimeError):
+        run_arrears(as_of=AS_OF)
+    # The failed run replaced its first office's rows (in one transaction, from the same
+    # journal) and left the other's: the completed day still holds, the reports read it.
+    assert snapshot_is_current(as_of=AS_OF, filters=ReportFilters.for_user(cast.carol))
+    after = report("portfolio", cast.carol, as_of=AS_OF, group_by=["office"])
+    assert after.source == "snapshot"
+    assert (after.rows, after.totals) == (before.rows, before.totals)

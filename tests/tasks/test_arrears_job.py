@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from loans import services
-from loans.models import LoanTransaction, PositionSnapshot, TransactionKind
+from loans.models import LoanTransaction, PositionSnapshot, SnapshotDay, TransactionKind
 from loans.selectors import position_of
 from tasks import jobs
 from tasks.models import JobRun
@@ -144,6 +144,18 @@ def test_a_run_killed_halfway_is_repaired_by_a_rerun(portfolio, monkeypatch):
     jobs.run_arrears(as_of=AS_OF)
 
     assert _snapshot_digest(AS_OF) == clean
+
+
+def test_a_finished_run_records_the_complete_day_for_the_reports(portfolio):
+    first = jobs.run_arrears(as_of=AS_OF)
+    day = SnapshotDay.objects.get(as_of=AS_OF)
+    # Two loans still owe at the end of the day (examples A and B; the others are repaid).
+    assert (day.loans, day.started_at) == (2, first.started_at)
+
+    second = jobs.run_arrears(as_of=AS_OF)  # a re-run replaces the record of the day
+    day.refresh_from_db()
+    assert SnapshotDay.objects.count() == 1
+    assert (day.loans, day.started_at) == (2, second.started_at)
 
 
 def test_the_transfer_to_overdue_is_journaled_once_per_instalment(portfolio):

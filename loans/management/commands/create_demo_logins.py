@@ -13,8 +13,9 @@ from borrowers.reference_data import BRANCH
 
 DEFAULT_PASSWORD = "vbsp-demo-2026"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
-# Officers work on borrowers, loans and jobs, and read the programmes; the analyst only reads.
-OFFICER_APPS = ["borrowers", "loans", "tasks"]
+# Officers work on borrowers, loans (their reconciliation and reports too) and jobs, and read
+# the programmes; the analyst only reads.
+OFFICER_APPS = ["borrowers", "loans", "reconciliation", "reports", "tasks"]
 READ_APPS = [*OFFICER_APPS, "programmes"]
 # (username, first name, office code or None for the branch level, role)
 STAFF = [

@@ -2,7 +2,7 @@
 the filters, a table, Excel/CSV downloads and server-drawn SVG charts.
 
 They hang off the `PortfolioReport` proxy model (no table of its own), so they appear in the
-admin index under Loans, with its view permission, and scoped to the user's offices through
+admin index under Reports, with its view permission, and scoped to the user's offices through
 the same `borrowers.selectors` as everything else.
 """
 
@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,24 +21,23 @@ from borrowers.selectors import (
     savings_groups_for,
     transaction_points_for,
 )
+from core.money import format_percent, ratio
 from programmes.models import Programme
 
-from . import exports
-from .models import PortfolioReport
-from .reports import (
-    DIMENSIONS,
-    FILTER_NAMES,
+from .. import exports
+from ..builders import (
     TITLES,
-    ReportFilters,
-    ReportRequest,
     bucket_labels,
+    bucket_title,
     build_report,
     decree_28_group_by,
     default_as_of,
 )
-from .reports.builders import bucket_title
-from .reports.charts import bar_chart, dots, percent
-from .reports.result import Report, ratio
+from ..charts import bar_chart, dots
+from ..dimensions import DIMENSIONS
+from ..models import PortfolioReport
+from ..params import FILTER_NAMES, ReportFilters, ReportRequest
+from ..result import Report
 
 # kind -> (url suffix, tab label, takes a period)
 PAGES = {
@@ -54,7 +52,6 @@ DEFAULT_GROUP_BY = {
     "arrears_ageing": ["office"],
     "decree_28": ["programme"],
 }
-DOWNLOADS = {"xlsx": exports.XLSX_MEDIA_TYPE, "csv": exports.CSV_MEDIA_TYPE}
 
 
 class ReportForm(forms.Form):
@@ -151,7 +148,7 @@ def shown_table(report: Report) -> dict:
         if kind in ("money", "count"):
             return dots(value)
         if kind == "ratio":
-            return percent(value)
+            return format_percent(value)
         return str(value)
 
     return {
@@ -191,7 +188,7 @@ def portfolio_charts(request: ReportRequest) -> list:
         bar_chart(
             "Tỷ lệ nợ quá hạn theo phòng giao dịch",
             [(name, ratio(*sums)) for name, sums in sorted(offices.items())],
-            shown=percent,
+            shown=format_percent,
             colour="red",
         ),
     ]
@@ -272,8 +269,8 @@ class ReportAdmin(admin.ModelAdmin):
         if form.is_valid():
             report = build_report(kind, form.report_request())
             download = request.GET.get("format")
-            if download in DOWNLOADS:
-                return self.download(report, download)
+            if download in exports.FORMATS:
+                return report.download().response(download)
             charts = self.charts(kind, report)
         context = {
             **self.admin_site.each_context(request),
@@ -306,13 +303,3 @@ class ReportAdmin(admin.ModelAdmin):
             for kind, (suffix, _label, _period) in PAGES.items()
         }
         return [(urls[kind], label, kind == current) for kind, (_s, label, _p) in PAGES.items()]
-
-    @staticmethod
-    def download(report: Report, kind: str) -> HttpResponse:
-        table = report.table()
-        body = exports.to_xlsx(table) if kind == "xlsx" else exports.to_csv(table)
-        dates = "_".join(value.isoformat() for value in report.period.values())
-        name = f"{report.kind.replace('_', '-')}_{dates}.{kind}"
-        response = HttpResponse(body, content_type=DOWNLOADS[kind])
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response

@@ -18,68 +18,22 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from borrowers.selectors import associations_for, offices_for, savings_groups_for
 from core.api import EARLIEST_BUSINESS_DATE
-from loans.collection_list import collection_list
+from loans.reconciliation.models import Reconciliation
+from loans.reconciliation.months import parse_month
+from loans.reconciliation.selectors import Filters, NotReconciled, finished_reconciliation
 
-from . import exports
-from . import reconciliation_reports as reports
-from .reconciliation import parse_month
+from .. import exports
+from ..collection_list import collection_list
+from ..fee_statement import fee_statement
+from ..reconciliation import LEVELS, reconciliation_report
+from .base import BAD_REQUEST, FILE_RESPONSES, MAX_ID, ReportView, valid_query
 
 FILE_FORMATS = ("xlsx", "csv")
-MAX_ID = 2**63 - 1  # ids are bigints
 # A collection list is printed before the session: up to a year ahead is allowed.
 LATEST_SESSION_AHEAD = timedelta(days=366)
-
-
-# --- renderers -------------------------------------------------------------------------------
-
-
-class FileRenderer(BaseRenderer):
-    """Passes through the bytes the view built for its format."""
-
-    render_style = "binary"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class XlsxRenderer(FileRenderer):
-    media_type = exports.XLSX_CONTENT_TYPE
-    format = "xlsx"
-
-
-class CsvRenderer(FileRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-
-class ReportView(APIView):
-    """A read-only report: JSON, or a file with `?format=xlsx|csv`; errors always JSON."""
-
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, XlsxRenderer, CsvRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and getattr(renderer, "format", None) in FILE_FORMATS:
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-    def file_format(self) -> str | None:
-        fmt = getattr(self.request.accepted_renderer, "format", None)
-        return fmt if fmt in FILE_FORMATS else None
-
-    def file_response(self, content: bytes, filename: str) -> Response:
-        response = Response(content)
-        response["Content-Disposition"] = f'attachment; filename="{filename}.{self.file_format()}"'
-        return response
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -92,7 +46,7 @@ class ScopeFilters(serializers.Serializer):
     association = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     savings_group = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
-    def filters_for(self, user) -> reports.Filters:
+    def filters_for(self, user) -> Filters:
         """The filter objects. One outside the user's scope is a 400 on that field, worded as for
         one that does not exist (the rule of the province reports)."""
         data = self.validated_data
@@ -107,7 +61,7 @@ class ScopeFilters(serializers.Serializer):
                 found[name] = selector(user).filter(pk=data[name]).first()
                 if found[name] is None:
                     raise serializers.ValidationError({name: [message]})
-        return reports.Filters(**found)
+        return Filters(**found)
 
 
 class MonthQuery(ScopeFilters):
@@ -132,7 +86,7 @@ class MonthQuery(ScopeFilters):
 
 class ReconciliationQuery(MonthQuery):
     level = serializers.ChoiceField(
-        choices=reports.LEVELS,
+        choices=LEVELS,
         default="savings_group",
         help_text="Rows per loan, savings group, association (each level), transaction point, "
         "office or programme.",
@@ -156,16 +110,10 @@ class CollectionListQuery(serializers.Serializer):
         return value
 
 
-def _valid(serializer_class, request) -> serializers.Serializer:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query
-
-
-def _reconciliation(month: date):
+def _reconciliation(month: date) -> Reconciliation:
     try:
-        return reports.finished_reconciliation(month)
-    except reports.NotReconciled as exc:
+        return finished_reconciliation(month)
+    except NotReconciled as exc:
         raise Http404(str(exc)) from exc
 
 
@@ -173,7 +121,7 @@ def _reconciliation(month: date):
 
 
 class FiguresSerializer(serializers.Serializer):
-    """The month's figures of a row (whole đồng; ratios in percent, two decimals)."""
+    """The month's figures of a row (whole đồng; ratios as fractions of 1, six places)."""
 
     opening_outstanding = serializers.IntegerField()
     disbursed = serializers.IntegerField()
@@ -182,10 +130,18 @@ class FiguresSerializer(serializers.Serializer):
     closing_outstanding = serializers.IntegerField()
     interest_due = serializers.IntegerField(help_text="Interest of the periods due in the month.")
     interest_collected = serializers.IntegerField()
-    collection_rate = serializers.CharField(allow_null=True)
+    collection_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="Interest collected / interest due, a fraction of 1 with 6 places; null when "
+        "nothing was due.",
+    )
     interest_arrears = serializers.IntegerField(help_text="At the month's end.")
     overdue_principal = serializers.IntegerField(help_text="At the month's end.")
-    overdue_ratio = serializers.CharField(allow_null=True)
+    overdue_ratio = serializers.FloatField(
+        allow_null=True,
+        help_text="Overdue / closing outstanding, a fraction of 1 with 6 places (0.055556 is "
+        "5.56 %); null without outstanding.",
+    )
     leader_commission = serializers.IntegerField()
     association_fee = serializers.IntegerField(help_text="All levels together.")
     fee_commune = serializers.IntegerField()
@@ -235,11 +191,6 @@ class ReconciliationReportSerializer(serializers.Serializer):
     discrepancies = DiscrepancySerializer(many=True)
 
 
-FILE_RESPONSES = {
-    (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
-}
-BAD_REQUEST = OpenApiResponse(description="Invalid parameters: messages per field.")
 NOT_FOUND = OpenApiResponse(
     description="Month never reconciled (\u201cchưa chạy đối chiếu tháng này\u201d)."
 )
@@ -265,21 +216,15 @@ class ReconciliationView(ReportView):
         },
     )
     def get(self, request):
-        query = _valid(ReconciliationQuery, request)
+        query = valid_query(ReconciliationQuery, request)
         recon = _reconciliation(query.validated_data["month"])
-        level = query.validated_data["level"]
-        report = reports.reconciliation_report(
-            recon, request.user, level=level, filters=query.filters_for(request.user)
+        report = reconciliation_report(
+            recon,
+            request.user,
+            level=query.validated_data["level"],
+            filters=query.filters_for(request.user),
         )
-        if self.file_format() == "xlsx":
-            return self.file_response(exports.reconciliation_xlsx(report), _name(recon, level))
-        if self.file_format() == "csv":
-            return self.file_response(exports.reconciliation_csv(report), _name(recon, level))
-        return Response(report)
-
-
-def _name(recon, suffix: str) -> str:
-    return f"doi-chieu-{recon.period}-{suffix}"
+        return self.respond(report, exports.reconciliation_download(report))
 
 
 class FeeStatementView(ReportView):
@@ -296,14 +241,10 @@ class FeeStatementView(ReportView):
         },
     )
     def get(self, request):
-        query = _valid(MonthQuery, request)
+        query = valid_query(MonthQuery, request)
         recon = _reconciliation(query.validated_data["month"])
-        statement = reports.fee_statement(recon, request.user, query.filters_for(request.user))
-        if self.file_format() == "xlsx":
-            return self.file_response(exports.fee_statement_xlsx(statement), _name(recon, "phi"))
-        if self.file_format() == "csv":
-            return self.file_response(exports.fee_statement_csv(statement), _name(recon, "phi"))
-        return Response(statement)
+        statement = fee_statement(recon, request.user, query.filters_for(request.user))
+        return self.respond(statement, exports.fee_statement_download(statement))
 
 
 class CollectionRowSerializer(serializers.Serializer):
@@ -348,7 +289,7 @@ class CollectionListView(ReportView):
         },
     )
     def get(self, request):
-        query = _valid(CollectionListQuery, request)
+        query = valid_query(CollectionListQuery, request)
         group = (
             savings_groups_for(request.user)
             .select_related("association", "transaction_point__office")
@@ -357,29 +298,22 @@ class CollectionListView(ReportView):
         )
         if group is None:
             raise Http404(_("Không tìm thấy tổ TK&VV."))
-        session_date = query.validated_data["session_date"]
-        cl = collection_list(group, session_date=session_date)
-        name = f"13-TD-{group.code}-{session_date:%Y-%m-%d}"
-        if self.file_format() == "xlsx":
-            return self.file_response(exports.collection_list_xlsx(cl), name)
-        if self.file_format() == "csv":
-            return self.file_response(exports.collection_list_csv(cl), name)
-        return Response(
-            {
-                "savings_group": {
-                    "id": group.pk,
-                    "code": group.code,
-                    "name": group.name,
-                    "leader": group.leader,
-                    "association": group.association.name,
-                    "transaction_point": group.transaction_point.name,
-                    "office": group.transaction_point.office.name,
-                },
-                "session_date": session_date,
-                "rows": cl.rows,
-                "totals": cl.totals,
-            }
-        )
+        cl = collection_list(group, session_date=query.validated_data["session_date"])
+        body = {
+            "savings_group": {
+                "id": group.pk,
+                "code": group.code,
+                "name": group.name,
+                "leader": group.leader,
+                "association": group.association.name,
+                "transaction_point": group.transaction_point.name,
+                "office": group.transaction_point.office.name,
+            },
+            "session_date": cl.session_date,
+            "rows": cl.rows,
+            "totals": cl.totals,
+        }
+        return self.respond(body, exports.collection_list_download(cl))
 
 
 urlpatterns = [

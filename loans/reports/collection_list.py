@@ -12,8 +12,8 @@ import pandas as pd
 
 from borrowers.models import SavingsGroup
 
-from .models import Loan
-from .selectors import positions
+from ..models import Loan
+from ..selectors import positions
 
 # Figures of a row, in the order of the form's columns.
 AMOUNT_COLUMNS = (

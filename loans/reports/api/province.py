@@ -1,4 +1,5 @@
-"""The report endpoints under /api/v1/reports/: portfolio, flows, arrears ageing, Decree 28.
+"""The province report endpoints under /api/v1/reports/: portfolio, flows, arrears ageing,
+Decree 28.
 
 Thin views over `loans.reports`: a query serializer checks the parameters (dates, groupings,
 filters looked up in the user's offices), the report is built, and rendered as JSON, CSV or
@@ -6,28 +7,14 @@ Excel (`?format=csv|xlsx`). A filter naming an office, point, group or associati
 may not see is a 400 on that field, worded as for one that does not exist: the same rule as
 every related id in this API, so no other office's data or existence leaks.
 
-The lead includes `urlpatterns` under /api/v1/; `report_timers()` gives the benchmark one
-request per report.
+`overdue_ratio` is a number: a fraction of 1 with 6 places (0.092589 for 9.26 %), 0 without
+outstanding, as everywhere in the reports' JSON (`core.money.ratio`).
 """
 
-from collections.abc import Callable
-from datetime import date, timedelta
-
-from django.contrib.auth import get_user_model
-from django.http import Http404
-from django.test import Client
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
-from rest_framework import renderers, serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers
 
 from borrowers.models import (
     AdministrativeUnit,
@@ -45,24 +32,19 @@ from borrowers.selectors import (
 from core.api import ScopedPrimaryKeyRelatedField, business_date
 from programmes.models import Programme
 
-from . import exports
-from .reports import (
-    DIMENSIONS,
-    FILTER_NAMES,
-    GROUPINGS,
-    SOURCES,
-    ReportFilters,
-    ReportRequest,
-    build_report,
-    decree_28_group_by,
-    default_as_of,
-)
-from .reports.builders import (
+from ..builders import (
     DECREE_28_MEASURES,
     FLOW_MEASURES,
     PORTFOLIO_MEASURES,
     ageing_measures,
+    build_report,
+    decree_28_group_by,
+    default_as_of,
 )
+from ..dimensions import DIMENSIONS, GROUPINGS
+from ..params import FILTER_NAMES, ReportFilters, ReportRequest
+from ..source import SOURCES
+from .base import BAD_REQUEST, FILE_RESPONSES, ReportView, valid_query
 
 MAX_GROUPINGS = 4
 FORMATS = ("json", "csv", "xlsx")
@@ -215,76 +197,19 @@ class PeriodQuerySerializer(ReportQuerySerializer):
         return {"start": data["from"], "end": data["to"]}
 
 
-# --- rendering ---------------------------------------------------------------------------
-
-
-class ExportRenderer(renderers.BaseRenderer):
-    """Renders the view's report (not the JSON) as a file; errors stay JSON (see the view)."""
-
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        report = renderer_context["view"].report
-        return self.write(report.table())
-
-
-class CSVRenderer(ExportRenderer):
-    media_type = exports.CSV_MEDIA_TYPE
-    format = "csv"
-    write = staticmethod(exports.to_csv)
-
-
-class XLSXRenderer(ExportRenderer):
-    media_type = exports.XLSX_MEDIA_TYPE
-    format = "xlsx"
-    write = staticmethod(exports.to_xlsx)
-
-
 # --- views -------------------------------------------------------------------------------
 
 
-class ReportView(APIView):
+class ProvinceReportView(ReportView):
     """One report; subclasses name it and take `as_of` or a period."""
 
     kind = "portfolio"
     query_class: type[ReportQuerySerializer] = AsOfQuerySerializer
-    renderer_classes = [
-        renderers.JSONRenderer,
-        renderers.BrowsableAPIRenderer,
-        CSVRenderer,
-        XLSXRenderer,
-    ]
-    report = None
 
     def get(self, request):
-        context = {"request": request, "kind": self.kind}
-        query = self.query_class(data=request.query_params, context=context)
-        query.is_valid(raise_exception=True)
-        self.report = build_report(self.kind, query.report_request(request.user))
-        return Response(self.report.as_json())
-
-    def perform_content_negotiation(self, request, force=False):
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            # An unknown ?format= is a 400 on `format` from the query serializer, not a 404.
-            return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        exported = isinstance(getattr(request, "accepted_renderer", None), ExportRenderer)
-        if exported and (response.status_code >= 400 or self.report is None):
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = renderers.JSONRenderer.media_type
-            exported = False
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if exported:
-            response["Content-Disposition"] = f'attachment; filename="{self.filename(request)}"'
-        return response
-
-    def filename(self, request) -> str:
-        dates = "_".join(v.isoformat() for v in self.report.period.values())
-        return f"{self.kind.replace('_', '-')}_{dates}.{request.accepted_renderer.format}"
+        query = valid_query(self.query_class, request, kind=self.kind)
+        report = build_report(self.kind, query.report_request(request.user))
+        return self.respond(report.as_json(), report.download())
 
 
 def _row_schema(name: str, measures) -> serializers.Serializer:
@@ -325,12 +250,7 @@ def _response_schema(name: str, measures, *, period: bool) -> dict:
             "totals": inline_serializer(name=f"{name}Totals", fields=totals),
         },
     )
-    return {
-        (200, "application/json"): body,
-        (200, exports.CSV_MEDIA_TYPE): OpenApiTypes.BINARY,
-        (200, exports.XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
-        400: OpenApiResponse(description="Invalid parameters: messages per field."),
-    }
+    return {(200, "application/json"): body, **FILE_RESPONSES, 400: BAD_REQUEST}
 
 
 def _documented(name: str, measures, query_class, summary: str):
@@ -352,7 +272,7 @@ def _documented(name: str, measures, query_class, summary: str):
     AsOfQuerySerializer,
     "Loans, households, outstanding, overdue, frozen and interest arrears as of a day.",
 )
-class PortfolioReportView(ReportView):
+class PortfolioReportView(ProvinceReportView):
     """Outstanding portfolio (dư nợ) at the end of a day, per group."""
 
     kind = "portfolio"
@@ -364,7 +284,7 @@ class PortfolioReportView(ReportView):
     PeriodQuerySerializer,
     "Disbursed, collected, written off, new and closed loans in a period.",
 )
-class FlowsReportView(ReportView):
+class FlowsReportView(ProvinceReportView):
     """Disbursements, collections and write-offs (doanh số) in a period, per group."""
 
     kind = "flows"
@@ -377,7 +297,7 @@ class FlowsReportView(ReportView):
     AsOfQuerySerializer,
     "Loans, outstanding and overdue principal per ageing bucket as of a day.",
 )
-class ArrearsAgeingReportView(ReportView):
+class ArrearsAgeingReportView(ProvinceReportView):
     """Overdue principal and loans by days past due (tuổi nợ) at the end of a day."""
 
     kind = "arrears_ageing"
@@ -389,7 +309,7 @@ class ArrearsAgeingReportView(ReportView):
     PeriodQuerySerializer,
     "Decree 28 loan lines: households reached by ethnicity, disbursed, outstanding, overdue.",
 )
-class Decree28ReportView(ReportView):
+class Decree28ReportView(ProvinceReportView):
     """Decree 28/2022 lines: households reached, disbursed, outstanding and overdue."""
 
     kind = "decree_28"
@@ -406,48 +326,3 @@ urlpatterns = [
     ),
     path("reports/decree-28/", Decree28ReportView.as_view(), name="report-decree-28"),
 ]
-
-
-# --- for the benchmark -------------------------------------------------------------------
-
-
-def report_timers(
-    *, as_of: date | None = None, start: date | None = None, source: str = "auto", user=None
-) -> dict[str, Callable[[], None]]:
-    """name -> a callable making one report request (a superuser, django.test.Client); each
-    raises AssertionError unless the answer is 200. Dates default to yesterday and the 30 days
-    before it; `source="engine"` times the computation without the nightly snapshot. The
-    report URLs must be in the URLconf (the lead's include, or tests.reports.urls)."""
-    end = as_of or timezone.localdate() - timedelta(days=1)
-    start = start or end - timedelta(days=30)
-    if user is None:
-        user, _created = get_user_model().objects.get_or_create(
-            username="report-benchmark", defaults={"is_superuser": True, "is_staff": True}
-        )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    day = {"as_of": end.isoformat(), "source": source}
-    period = {"from": start.isoformat(), "to": end.isoformat(), "source": source}
-    requests = {
-        "portfolio": ("report-portfolio", day),
-        "portfolio_by_office_and_programme": (
-            "report-portfolio",
-            {**day, "group_by": "office,programme"},
-        ),
-        "portfolio_by_commune_xlsx": (
-            "report-portfolio",
-            {**day, "group_by": "commune", "format": "xlsx"},
-        ),
-        "flows": ("report-flows", period),
-        "arrears_ageing": ("report-arrears-ageing", day),
-        "decree_28": ("report-decree-28", {**period, "group_by": "programme,ethnicity"}),
-    }
-
-    def timer(url_name: str, params: dict) -> Callable[[], None]:
-        def request() -> None:
-            response = client.get(reverse(url_name), params)
-            assert response.status_code == 200, response.content[:500]
-
-        return request
-
-    return {name: timer(url_name, params) for name, (url_name, params) in requests.items()}

@@ -1,0 +1,190 @@
+"""The columns of the reconciliation, the fee statement and the collection list 13/TD: their
+keys (the API's English names, the CSV header), their Vietnamese headings (the Excel files and
+the admin pages), and how a value reads on a page."""
+
+from django.utils.translation import gettext_noop
+
+from core.money import format_percent, group_digits
+
+LABELS = {
+    # keys
+    "loan": "ID khoản vay",
+    "contract_number": "Số khế ước",
+    "borrower_name": "Hộ vay",
+    "savings_group": "ID tổ",
+    "savings_group_code": "Mã tổ",
+    "savings_group_name": "Tổ TK&VV",
+    "leader": "Tổ trưởng",
+    "association": "ID hội",
+    "association_name": "Hội đoàn thể",
+    "association_kind": "Hội",
+    "association_level": "Cấp hội",
+    "transaction_point": "ID điểm GD",
+    "transaction_point_name": "Điểm giao dịch",
+    "office": "ID PGD",
+    "office_name": "Phòng giao dịch",
+    "programme": "ID chương trình",
+    "programme_code": "Mã chương trình",
+    "programme_name": "Chương trình",
+    "groups": "Số tổ",
+    # figures
+    "opening_outstanding": "Dư nợ đầu kỳ",
+    "disbursed": "Giải ngân",
+    "principal_repaid": "Thu nợ gốc",
+    "written_off": "Xóa nợ gốc",
+    "closing_outstanding": "Dư nợ cuối kỳ",
+    "interest_due": "Lãi phải thu trong tháng",
+    "interest_collected": "Lãi thực thu",
+    "collection_rate": "Tỷ lệ thu lãi",
+    "interest_arrears": "Lãi tồn đọng cuối tháng",
+    "overdue_principal": "Nợ quá hạn cuối tháng",
+    "overdue_ratio": "Tỷ lệ nợ quá hạn",
+    "leader_commission": "Hoa hồng tổ trưởng",
+    "association_fee": "Phí ủy thác (tổng)",
+    "fee_commune": "Phí ủy thác cấp xã",
+    "fee_district": "Phí ủy thác cấp huyện",
+    "fee_province": "Phí ủy thác cấp tỉnh",
+    "fee_central": "Phí ủy thác cấp TW",
+    "fee_earned": "Phí ủy thác hội được hưởng",
+    "base_amount": "Cơ sở tính (lãi thực thu / dư nợ)",
+    "group_outstanding": "Dư nợ của tổ",
+    "group_overdue": "Nợ quá hạn của tổ",
+    "rate": "Tỷ lệ áp dụng (%)",
+    "reduced": "Giảm do nợ quá hạn",
+    "amount": "Số tiền",
+    "payee": "Người nhận",
+    # discrepancies
+    "kind": "Loại chênh lệch",
+    "field": "Chỉ tiêu",
+    "expected": "Theo sổ nhật ký",
+    "actual": "Số đối chiếu",
+    "difference": "Chênh lệch",
+}
+# Marked for extraction; files keep the Vietnamese, the admin pages translate them.
+LEVEL_LABELS = {
+    "loan": gettext_noop("khoản vay"),
+    "savings_group": gettext_noop("tổ TK&VV"),
+    "association": gettext_noop("hội đoàn thể (từng cấp)"),
+    "transaction_point": gettext_noop("điểm giao dịch"),
+    "office": gettext_noop("phòng giao dịch"),
+    "programme": gettext_noop("chương trình cho vay"),
+    "commune": gettext_noop("cấp xã"),
+    "district": gettext_noop("cấp huyện"),
+    "province": gettext_noop("cấp tỉnh"),
+    "central": gettext_noop("cấp trung ương"),
+    "group_leader": gettext_noop("tổ trưởng"),
+}
+FIGURES = [
+    "opening_outstanding",
+    "disbursed",
+    "principal_repaid",
+    "written_off",
+    "closing_outstanding",
+    "interest_due",
+    "interest_collected",
+    "collection_rate",
+    "interest_arrears",
+    "overdue_principal",
+    "overdue_ratio",
+    "leader_commission",
+    "association_fee",
+    "fee_commune",
+    "fee_district",
+    "fee_province",
+    "fee_central",
+]
+KEYS = {
+    "loan": ["contract_number", "borrower_name", "programme_code", "loan", "savings_group"],
+    "savings_group": ["savings_group_code", "savings_group_name", "leader", "association_name"],
+    "association": ["association_level", "association_name", "association_kind", "association"],
+    "transaction_point": ["transaction_point_name", "transaction_point", "office"],
+    "office": ["office_name", "office"],
+    "programme": ["programme_code", "programme_name", "programme"],
+}
+DISCREPANCY_COLUMNS = [
+    "contract_number",
+    "loan",
+    "kind",
+    "field",
+    "expected",
+    "actual",
+    "difference",
+]
+LEADER_COLUMNS = [
+    "savings_group_code",
+    "savings_group_name",
+    "leader",
+    "transaction_point_name",
+    "base_amount",
+    "group_outstanding",
+    "group_overdue",
+    "overdue_ratio",
+    "rate",
+    "reduced",
+    "amount",
+]
+ASSOCIATION_FEE_COLUMNS = [
+    "association_level",
+    "association_name",
+    "groups",
+    "base_amount",
+    "amount",
+]
+# The 13/TD's columns as on the paper form: (key, heading).
+COLLECTION_COLUMNS = [
+    ("number", "STT"),
+    ("borrower_name", "Họ và tên người vay"),
+    ("programme_code", "Chương trình"),
+    ("contract_number", "Số khế ước"),
+    ("outstanding_principal", "Dư nợ"),
+    ("interest_due", "Lãi phải thu kỳ này (gồm lãi tồn)"),
+    ("interest_arrears", "Trong đó: lãi tồn đọng"),
+    ("principal_due", "Gốc đến hạn phải trả"),
+    ("interest_collected", "Lãi thực thu"),
+    ("principal_collected", "Gốc thu được"),
+    ("savings_deposited", "Tiền gửi tiết kiệm"),
+    ("signature", "Ký nhận"),
+]
+FEE_CSV_COLUMNS = [
+    "payee",
+    "association",
+    "association_name",
+    "savings_group",
+    "savings_group_code",
+    "savings_group_name",
+    "leader",
+    "groups",
+    "base_amount",
+    "rate",
+    "reduced",
+    "amount",
+]
+# Ratios (fractions of 1): a percent on the pages, a percent-formatted number in Excel.
+RATIO_KEYS = frozenset({"collection_rate", "overdue_ratio"})
+
+
+def reconciliation_columns(level: str) -> list[str]:
+    """The keys of a reconciliation table at `level`: the level's keys, then the figures."""
+    extra = ["fee_earned"] if level == "association" else []
+    return [*KEYS[level], *FIGURES, *extra]
+
+
+def cell_value(key: str, value):
+    """The value as a file shows it: a level by its Vietnamese name, "có" for a reduction."""
+    if key in ("association_level", "payee") and value in LEVEL_LABELS:
+        return LEVEL_LABELS[value]
+    if key == "reduced":
+        return "có" if value else ""
+    return value
+
+
+def shown(key: str, value) -> str:
+    """The value as a page shows it: amounts grouped (1.234.567), ratios as a percent."""
+    value = cell_value(key, value)
+    if value is None or value == "":
+        return ""
+    if key in RATIO_KEYS:
+        return format_percent(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return group_digits(value)
+    return str(value)
