@@ -23,7 +23,7 @@ from loans.collection_list import collection_list
 from . import exports
 from . import reconciliation_reports as reports
 from .models import Discrepancy, FeePayment, JobRun, Reconciliation
-from .reconciliation import parse_month, previous_month
+from .jobs.months import parse_month, previous_month
 from .tasks import start_arrears, start_reconciliation
 
 

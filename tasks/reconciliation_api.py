@@ -28,7 +28,7 @@ from loans.collection_list import collection_list
 
 from . import exports
 from . import reconciliation_reports as reports
-from .reconciliation import parse_month
+from .jobs.months import parse_month
 
 FILE_FORMATS = ("xlsx", "csv")
 MAX_ID = 2**63 - 1  # ids are bigints

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from tasks import reconciliation
+from tasks.jobs import reconciliation
 from tasks.models import JobRun, Reconciliation
 
 

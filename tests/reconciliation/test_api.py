@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tasks import reconciliation
 from tasks.exports import XLSX_CONTENT_TYPE
+from tasks.jobs import reconciliation
 from tasks.tasks import start_reconciliation
 
 URL = "/api/v1/reconciliations/"

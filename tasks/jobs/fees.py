@@ -17,7 +17,7 @@ import pandas as pd
 from core.money import allocate_largest_remainder, round_dong
 from programmes.models import FeeRule
 
-from .models import FeePayment
+from ..models import FeePayment
 
 LEVELS = FeeRule.LEVELS
 # The association of each level, as a column of the reconciliation lines.
