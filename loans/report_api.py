@@ -6,17 +6,11 @@ Excel (`?format=csv|xlsx`). A filter naming an office, point, group or associati
 may not see is a 400 on that field, worded as for one that does not exist: the same rule as
 every related id in this API, so no other office's data or existence leaks.
 
-The lead includes `urlpatterns` under /api/v1/; `report_timers()` gives the benchmark one
-request per report.
+The lead includes `urlpatterns` under /api/v1/.
 """
 
-from collections.abc import Callable
-from datetime import date, timedelta
-
-from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.test import Client
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -406,48 +400,3 @@ urlpatterns = [
     ),
     path("reports/decree-28/", Decree28ReportView.as_view(), name="report-decree-28"),
 ]
-
-
-# --- for the benchmark -------------------------------------------------------------------
-
-
-def report_timers(
-    *, as_of: date | None = None, start: date | None = None, source: str = "auto", user=None
-) -> dict[str, Callable[[], None]]:
-    """name -> a callable making one report request (a superuser, django.test.Client); each
-    raises AssertionError unless the answer is 200. Dates default to yesterday and the 30 days
-    before it; `source="engine"` times the computation without the nightly snapshot. The
-    report URLs must be in the URLconf (the lead's include, or tests.reports.urls)."""
-    end = as_of or timezone.localdate() - timedelta(days=1)
-    start = start or end - timedelta(days=30)
-    if user is None:
-        user, _created = get_user_model().objects.get_or_create(
-            username="report-benchmark", defaults={"is_superuser": True, "is_staff": True}
-        )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    day = {"as_of": end.isoformat(), "source": source}
-    period = {"from": start.isoformat(), "to": end.isoformat(), "source": source}
-    requests = {
-        "portfolio": ("report-portfolio", day),
-        "portfolio_by_office_and_programme": (
-            "report-portfolio",
-            {**day, "group_by": "office,programme"},
-        ),
-        "portfolio_by_commune_xlsx": (
-            "report-portfolio",
-            {**day, "group_by": "commune", "format": "xlsx"},
-        ),
-        "flows": ("report-flows", period),
-        "arrears_ageing": ("report-arrears-ageing", day),
-        "decree_28": ("report-decree-28", {**period, "group_by": "programme,ethnicity"}),
-    }
-
-    def timer(url_name: str, params: dict) -> Callable[[], None]:
-        def request() -> None:
-            response = client.get(reverse(url_name), params)
-            assert response.status_code == 200, response.content[:500]
-
-        return request
-
-    return {name: timer(url_name, params) for name, (url_name, params) in requests.items()}

@@ -22,8 +22,8 @@ from loans.collection_list import collection_list
 
 from . import exports
 from . import reconciliation_reports as reports
-from .models import Discrepancy, FeePayment, JobRun, Reconciliation
 from .jobs.months import parse_month, previous_month
+from .models import Discrepancy, FeePayment, JobRun, Reconciliation
 from .tasks import start_arrears, start_reconciliation
 
 
