@@ -31,7 +31,7 @@ def _reverse(loan: Loan, *, entry_id: int, reason: str, by, request=None) -> Loa
         raise LoanError(
             _("Bút toán này đã được hủy trước đó."), field="transaction", code="loan_state"
         )
-    status = _status_after(loan, entry, by=by)
+    after = _status_after(loan, entry, by=by)
     reversal = post_entry(
         loan,
         kind=TransactionKind.REVERSAL,
@@ -43,7 +43,7 @@ def _reverse(loan: Loan, *, entry_id: int, reason: str, by, request=None) -> Loa
         reverses=entry,
     )
     apply_to_cache(loan, entry.kind, -entry.amount)
-    change_status(loan, status, reason="Hủy bút toán", by=by)
+    change_status(loan, after, reason="Hủy bút toán", by=by)
     return reversal
 
 
