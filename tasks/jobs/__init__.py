@@ -1,7 +1,9 @@
 """The set-based batch work (DESIGN.md "Jobs"), one module per job, sharing one run plumbing:
 
-- arrears: the nightly positions, snapshots and transfers to overdue;
-- reconciliation: the monthly reconciliation (with reconciliation_figures and fees);
+- arrears: the nightly positions, their snapshot rows (snapshots) and the transfers to overdue
+  (through loans.services.overdue);
+- reconciliation: the monthly reconciliation (the per-loan figures in reconciliation_figures,
+  the commissions and fees in fees, months in months);
 - runs: a JobRun, its office partitions, their threads, and closing the run (both jobs).
 
 The Celery tasks in tasks/tasks.py are thin wrappers around these functions.
