@@ -246,28 +246,24 @@ class RepaymentForm(PostingForm):
     )
 
     def clean(self):
+        # "A total or the parts, not both" is the service's rule: its error lands on `amount`.
         data = super().clean()
         split = data.get("principal") is not None or data.get("interest") is not None
-        if data.get("amount") is not None and split:
-            raise forms.ValidationError(_("Nhập tổng số tiền hoặc tách gốc và lãi, không cả hai."))
         if data.get("amount") is None and not split and not self.errors:
             raise forms.ValidationError(_("Nhập số gốc và/hoặc số lãi thu, hoặc tổng số tiền."))
         return data
 
     def post(self, *, by):
         data = self.cleaned_data
-        amounts = (
-            {"amount": data["amount"]}
-            if data["amount"] is not None
-            else {"principal": data["principal"], "interest": data["interest"]}
-        )
         return services.record_repayment(
             self.loan,
             on=data["value_date"],
             by=by,
+            principal=data["principal"],
+            interest=data["interest"],
+            amount=data["amount"],
             receipt_number=data["receipt_number"],
             key=self.idempotency_key,
-            **amounts,
         )
 
     def success_message(self) -> str:

@@ -25,10 +25,17 @@ class Loan(models.Model):
     """A household's loan under one programme; balances are a cache of the journal."""
 
     FREQUENCY_CHOICES = [(1, _("Hằng tháng")), (3, _("3 tháng")), (6, _("6 tháng")), (12, _("Năm"))]
-    # Which status moves the services may make (DOMAIN.md §3).
+    # Which status moves the services may make (DOMAIN.md §3): loans.services.change_status,
+    # the one writer of a loan's status, refuses any other. ACTIVE -> APPROVED: only by
+    # reversing the loan's only disbursement (with nothing else posted).
     TRANSITIONS = {
-        LoanStatus.APPROVED: {LoanStatus.ACTIVE},
-        LoanStatus.ACTIVE: {LoanStatus.FROZEN, LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF},
+        LoanStatus.APPROVED: {LoanStatus.ACTIVE},  # the first disbursement
+        LoanStatus.ACTIVE: {
+            LoanStatus.FROZEN,
+            LoanStatus.CLOSED,
+            LoanStatus.WRITTEN_OFF,
+            LoanStatus.APPROVED,
+        },
         LoanStatus.FROZEN: {LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF},
         LoanStatus.CLOSED: {LoanStatus.ACTIVE},  # only by reversing the closing repayment
         LoanStatus.WRITTEN_OFF: {LoanStatus.ACTIVE},  # only by reversing the write-off

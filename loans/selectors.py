@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from borrowers.selectors import User, scope
 from programmes.models import DayCount, InterestRate
 
 from . import positions as engine
-from .models import Instalment, Loan
+from .models import Instalment, Loan, LoanStatus, LoanTransaction
 
 MONEY_KINDS = [
     "disbursement",
@@ -38,6 +38,16 @@ def get_loan_for(user: User, pk: int) -> Loan:
         return loans_for(user).get(pk=pk)
     except (Loan.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Không tìm thấy khoản vay.") from exc
+
+
+def loans_open_on(loans: QuerySet[Loan], *, as_of: date) -> QuerySet[Loan]:
+    """The loans of `loans` that may be open at the end of `as_of`: disbursed by then, and not
+    closed or written off, or closed by a posting value-dated on or after `as_of` (so they
+    were still open that day). The nightly job and the reports select the same loans."""
+    later_posting = LoanTransaction.objects.filter(loan=OuterRef("pk"), value_date__gte=as_of)
+    return loans.filter(first_disbursed_on__lte=as_of).filter(
+        ~Q(status__in=[LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF]) | Exists(later_posting)
+    )
 
 
 def schedule_in_force(loan: Loan, on: date) -> list[Instalment]:

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from borrowers.admin.base import is_branch_level
 from core.admin import ReadOnlyMixin
+from loans.reconciliation.months import parse_month, previous_month
 
 from .models import JobRun
-from .reconciliation import parse_month, previous_month
 from .tasks import start_arrears, start_reconciliation
 
 

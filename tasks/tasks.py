@@ -1,5 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and ISO dates and call tasks/jobs.py (nightly
-arrears) and tasks/reconciliation.py (monthly reconciliation)."""
+"""Celery tasks: thin wrappers that take ids and ISO dates and call tasks/jobs/arrears.py
+(nightly arrears) and tasks/jobs/reconciliation.py (monthly reconciliation)."""
 
 from datetime import date, timedelta
 
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import jobs, reconciliation
+from .jobs import arrears, reconciliation
 from .models import JobRun
 
 PARTITION_TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
@@ -23,10 +23,10 @@ TASK_OPTIONS = {
 
 @shared_task(name="tasks.arrears_partition", **TASK_OPTIONS)
 def arrears_partition(run_id: int, as_of: str, office_id: int) -> dict[str, int]:
-    counts = jobs.run_arrears_partition(
+    counts = arrears.run_arrears_partition(
         run_id=run_id, as_of=date.fromisoformat(as_of), office_id=office_id
     )
-    jobs.finish_run(run_id=run_id)
+    arrears.finish_arrears(run_id=run_id)
     return counts
 
 
@@ -40,11 +40,11 @@ def nightly_arrears(as_of: str | None = None) -> int:
 def start_arrears(*, as_of: date, by=None) -> JobRun:
     """Create the run and enqueue one task per office once the run row is committed."""
     with transaction.atomic():
-        run, office_ids = jobs.create_arrears_run(as_of=as_of, by=by)
+        run, office_ids = arrears.create_arrears_run(as_of=as_of, by=by)
         for office_id in office_ids:
             arrears_partition.delay_on_commit(run.pk, as_of.isoformat(), office_id)
     if not office_ids:
-        jobs.finish_run(run_id=run.pk)
+        arrears.finish_arrears(run_id=run.pk)
     run.refresh_from_db()
     return run
 

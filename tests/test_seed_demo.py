@@ -20,9 +20,9 @@ from borrowers.models import (
     TransactionOffice,
     TransactionPoint,
 )
-from loans import demo
 from loans.models import Loan, LoanFreeze, LoanStatus, LoanTransaction
 from loans.selectors import positions
+from tasks.synthetic import demo
 
 AS_OF = date(2026, 11, 28)
 KINDS = {

@@ -285,11 +285,8 @@ class RepaymentSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict) -> dict:
-        split = "principal" in data or "interest" in data
-        if "amount" in data and split:
-            raise serializers.ValidationError(
-                {"amount": _("Nhập tổng số tiền hoặc tách gốc và lãi, không nhập cả hai.")}
-            )
+        # "A total or the parts, not both" is the service's rule (its LoanError is a 400 on
+        # `amount`); only "nothing at all" is refused here.
         if "amount" not in data and not (data.get("principal") or data.get("interest")):
             raise serializers.ValidationError(_("Phải nhập số gốc, số lãi hoặc tổng số tiền trả."))
         return data

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from ..models import (
     Loan,
@@ -30,7 +30,7 @@ from ..models import (
     ScheduleVersion,
     SnapshotDay,
 )
-from ..selectors import MONEY_KINDS, iter_positions
+from ..selectors import MONEY_KINDS, iter_positions, loans_open_on
 from .dimensions import SNAPSHOT_COLUMNS, Dimension, add_keys, group_exprs
 from .params import ReportFilters
 
@@ -175,19 +175,8 @@ def grouped(queryset, exprs: dict, measures: dict) -> pd.DataFrame:
 # --- the engine: positions per loan, then pandas ------------------------------------------
 
 
-def loans_open_on(filters: ReportFilters, as_of: date):
-    """The loans that may be open at the end of `as_of` (as the nightly job selects them):
-    disbursed by then, and not closed or written off unless by a posting dated on or after."""
-    later = LoanTransaction.objects.filter(loan=OuterRef("pk"), value_date__gte=as_of)
-    return (
-        Loan.objects.filter(filters.q(), first_disbursed_on__lte=as_of)
-        .filter(~Q(status__in=["closed", "written_off"]) | Exists(later))
-        .order_by()
-    )
-
-
 def _from_engine(as_of, filters, dims, by_bucket) -> tuple[pd.DataFrame, int]:
-    loans = loans_open_on(filters, as_of)
+    loans = loans_open_on(Loan.objects.filter(filters.q()), as_of=as_of).order_by()
     exprs = group_exprs(dims, "")
     about = pd.DataFrame.from_records(
         list(loans.values("id", "borrower_id", **exprs)), columns=["id", "borrower_id", *exprs]

@@ -26,7 +26,7 @@ from loans.positions import (
     interest_due_dates,
     spread_tranche,
 )
-from tests.reference_calculator import reference_position
+from tasks.synthetic.reference import reference_position
 
 D = dt.date
 HN_RATE = 66_000  # 6.6 %/yr in 1e-4 %

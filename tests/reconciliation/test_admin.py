@@ -9,7 +9,7 @@ from django.utils.html import escape
 from openpyxl import load_workbook
 
 from loans.reconciliation.models import Reconciliation
-from tasks import reconciliation
+from tasks.jobs import reconciliation
 from tasks.models import JobRun
 
 MONTHS = "/admin/reconciliation/reconciliation/"

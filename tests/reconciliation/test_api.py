@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.exports import XLSX_MEDIA_TYPE as XLSX_CONTENT_TYPE
-from tasks import reconciliation
+from tasks.jobs import reconciliation
 from tasks.tasks import start_reconciliation
 
 URL = "/api/v1/reconciliations/"

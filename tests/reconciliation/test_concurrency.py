@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from loans.reconciliation.models import ReconciliationLine
-from tasks import jobs, reconciliation
+from tasks.jobs import reconciliation, runs
 from tasks.models import JobRun
 
 from .conftest import JUNE
@@ -57,7 +57,7 @@ def test_offices_reconciled_in_parallel_threads_give_the_same_month(june, settin
     one_at_a_time = digest(JUNE)
 
     settings.JOB_THREADS = 2
-    assert jobs.local_threads() == 2  # outside a transaction, on PostgreSQL
+    assert runs.local_threads() == 2  # outside a transaction, on PostgreSQL
     run = reconciliation.run_reconciliation(month=JUNE)
 
     assert run.status == JobRun.Status.DONE and run.parts_done == run.parts_total == 2

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from core.money import allocate_largest_remainder
 from loans.reconciliation.models import FeePayment
 from programmes.models import FeeRule
-from tasks import reconciliation
-from tasks.fees import allocate_by_group, group_fee, rules_in_force
+from tasks.jobs import reconciliation
+from tasks.jobs.fees import allocate_by_group, group_fee, rules_in_force
 
 
 def example(payee: str) -> FeeRule:

@@ -27,7 +27,7 @@ from loans.reconciliation.models import (
     Reconciliation,
     ReconciliationLine,
 )
-from tasks import reconciliation
+from tasks.jobs import reconciliation, reconciliation_figures
 from tasks.models import JobRun
 from tasks.tasks import monthly_reconciliation, start_reconciliation
 
@@ -225,7 +225,7 @@ def test_a_corrupted_cache_is_reported_with_exactly_that_loan(june):
 
 def test_a_roll_forward_that_does_not_close_is_a_discrepancy(june, monkeypatch):
     # Simulate a journal sum that disagrees with the engine (e.g. a kind one side misses).
-    real = reconciliation.journal_sums
+    real = reconciliation_figures.journal_sums
 
     def one_repayment_lost(loans, *, first, last):
         frame = real(loans, first=first, last=last)
@@ -233,7 +233,7 @@ def test_a_roll_forward_that_does_not_close_is_a_discrepancy(june, monkeypatch):
         frame.loc[a1, "month_repaid"] -= 5_000_000
         return frame
 
-    monkeypatch.setattr(reconciliation, "journal_sums", one_repayment_lost)
+    monkeypatch.setattr(reconciliation_figures, "journal_sums", one_repayment_lost)
     reconciliation.run_reconciliation(month="2025-06")
 
     (found,) = Discrepancy.objects.all()

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from tasks import reconciliation
+from tasks.jobs import reconciliation
 from tasks.models import JobRun
 from tests.tasks.test_real_worker import REDIS_URL
 from tests.tasks.test_real_worker import worker_env as worker_env

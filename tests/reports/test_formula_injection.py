@@ -21,7 +21,7 @@ from core.exports import FORMULA_STARTS
 from loans import services
 from loans.reconciliation.models import Reconciliation
 from programmes.models import Programme
-from tasks.reconciliation import run_reconciliation
+from tasks.jobs.reconciliation import run_reconciliation
 from tests.conftest import approved_loan
 from tests.factories import (
     AssociationFactory,

@@ -224,7 +224,7 @@ def test_a_past_report_is_unchanged_after_a_later_posting(book, cast, carol_api)
 
 
 def test_report_timers_make_one_request_each(book):
-    from tasks.bench import report_timers
+    from tasks.synthetic.bench.pages import report_timers
 
     timers = report_timers(as_of=AS_OF, start=PERIOD[0])
     assert set(timers) >= {"portfolio", "flows", "arrears_ageing", "decree_28"}

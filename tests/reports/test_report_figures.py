@@ -385,11 +385,11 @@ def test_no_snapshot_without_a_finished_run_or_after_pruning(book, cast):
 def test_a_later_run_of_the_day_that_fails_leaves_the_completed_snapshot_in_use(
     book, cast, monkeypatch
 ):
-    from tasks import jobs
+    from tasks.jobs import arrears
 
     run_arrears(as_of=AS_OF)
     before = report("portfolio", cast.carol, as_of=AS_OF, group_by=["office"])
-    real = jobs._process_chunk
+    real = arrears._process_chunk
     calls = {"n": 0}
 
     def dies_on_second_office(ids, *, as_of):
@@ -398,7 +398,7 @@ def test_a_later_run_of_the_day_that_fails_leaves_the_completed_snapshot_in_use(
             raise RuntimeError("worker killed")
         return real(ids, as_of=as_of)
 
-    monkeypatch.setattr(jobs, "_process_chunk", dies_on_second_office)
+    monkeypatch.setattr(arrears, "_process_chunk", dies_on_second_office)
     with pytest.raises(RuntimeError):
         run_arrears(as_of=AS_OF)
     # The failed run replaced its first office's rows (in one transaction, from the same

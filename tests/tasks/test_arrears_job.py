@@ -9,7 +9,7 @@ from django.core.management import call_command
 from loans import services
 from loans.models import LoanTransaction, PositionSnapshot, SnapshotDay, TransactionKind
 from loans.selectors import position_of
-from tasks import jobs
+from tasks.jobs import arrears, runs
 from tasks.models import JobRun
 from tasks.tasks import start_arrears
 from tests.conftest import approved_loan
@@ -72,13 +72,13 @@ def _snapshot_digest(as_of):
     rows = (
         PositionSnapshot.objects.filter(as_of=as_of)
         .order_by("loan_id")
-        .values_list("loan_id", *jobs.SNAPSHOT_FIELDS)
+        .values_list("loan_id", *arrears.SNAPSHOT_FIELDS)
     )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
 
 
 def test_it_writes_the_worked_examples_exactly(portfolio):
-    run = jobs.run_arrears(as_of=AS_OF)
+    run = arrears.run_arrears(as_of=AS_OF)
 
     assert run.status == JobRun.Status.DONE and run.progress == 100
     b = PositionSnapshot.objects.get(as_of=AS_OF, loan=portfolio["b"])
@@ -98,20 +98,22 @@ def test_it_writes_the_worked_examples_exactly(portfolio):
 
 
 def test_the_snapshot_equals_the_single_loan_position(portfolio):
-    jobs.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
 
     for loan in (portfolio["a"], portfolio["b"]):
-        row = PositionSnapshot.objects.filter(as_of=AS_OF, loan=loan).values(*jobs.SNAPSHOT_FIELDS)
+        row = PositionSnapshot.objects.filter(as_of=AS_OF, loan=loan).values(
+            *arrears.SNAPSHOT_FIELDS
+        )
         expected = position_of(loan, as_of=AS_OF)
-        assert row.get() == {field: expected[field] for field in jobs.SNAPSHOT_FIELDS}
+        assert row.get() == {field: expected[field] for field in arrears.SNAPSHOT_FIELDS}
 
 
 def test_running_twice_changes_nothing(portfolio):
-    jobs.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
     first = _snapshot_digest(AS_OF)
     journal = LoanTransaction.objects.count()
 
-    jobs.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
 
     assert _snapshot_digest(AS_OF) == first
     assert PositionSnapshot.objects.filter(as_of=AS_OF).count() == 2
@@ -119,12 +121,12 @@ def test_running_twice_changes_nothing(portfolio):
 
 
 def test_a_run_killed_halfway_is_repaired_by_a_rerun(portfolio, monkeypatch):
-    jobs.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
     clean = _snapshot_digest(AS_OF)
     PositionSnapshot.objects.all().delete()
 
     # Kill the run at its second office: the first office's rows are in, the second's are not.
-    real = jobs._process_chunk
+    real = arrears._process_chunk
     calls = {"n": 0}
 
     def dies_on_second_partition(loans, *, as_of):
@@ -133,35 +135,35 @@ def test_a_run_killed_halfway_is_repaired_by_a_rerun(portfolio, monkeypatch):
             raise RuntimeError("worker killed")
         return real(loans, as_of=as_of)
 
-    monkeypatch.setattr(jobs, "_process_chunk", dies_on_second_partition)
+    monkeypatch.setattr(arrears, "_process_chunk", dies_on_second_partition)
     with pytest.raises(RuntimeError):
-        jobs.run_arrears(as_of=AS_OF)
+        arrears.run_arrears(as_of=AS_OF)
     failed = JobRun.objects.order_by("-pk").first()
     assert failed.status == JobRun.Status.FAILED and "worker killed" in failed.error
     assert PositionSnapshot.objects.filter(as_of=AS_OF).count() == 1
 
-    monkeypatch.setattr(jobs, "_process_chunk", real)
-    jobs.run_arrears(as_of=AS_OF)
+    monkeypatch.setattr(arrears, "_process_chunk", real)
+    arrears.run_arrears(as_of=AS_OF)
 
     assert _snapshot_digest(AS_OF) == clean
 
 
 def test_a_finished_run_records_the_complete_day_for_the_reports(portfolio):
-    first = jobs.run_arrears(as_of=AS_OF)
+    first = arrears.run_arrears(as_of=AS_OF)
     day = SnapshotDay.objects.get(as_of=AS_OF)
     # Two loans still owe at the end of the day (examples A and B; the others are repaid).
     assert (day.loans, day.started_at) == (2, first.started_at)
 
-    second = jobs.run_arrears(as_of=AS_OF)  # a re-run replaces the record of the day
+    second = arrears.run_arrears(as_of=AS_OF)  # a re-run replaces the record of the day
     day.refresh_from_db()
     assert SnapshotDay.objects.count() == 1
     assert (day.loans, day.started_at) == (2, second.started_at)
 
 
 def test_the_transfer_to_overdue_is_journaled_once_per_instalment(portfolio):
-    jobs.run_arrears(as_of=AS_OF)
-    jobs.run_arrears(as_of=AS_OF)
-    jobs.run_arrears(as_of=date(2025, 7, 25))
+    arrears.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=date(2025, 7, 25))
 
     transfers = LoanTransaction.objects.filter(kind=TransactionKind.OVERDUE_TRANSFER)
     # Example B's first instalment (10 Jul 2025, 8,333,000) is unpaid: one transfer, dated the
@@ -173,10 +175,10 @@ def test_the_transfer_to_overdue_is_journaled_once_per_instalment(portfolio):
 
 def test_month_end_snapshots_are_kept_and_old_daily_ones_pruned(portfolio, settings):
     settings.SNAPSHOT_RETENTION_DAYS = 10
-    jobs.run_arrears(as_of=date(2025, 6, 30))  # month end: kept forever
-    jobs.run_arrears(as_of=date(2025, 7, 1))  # a daily one, 19 days before the last run
+    arrears.run_arrears(as_of=date(2025, 6, 30))  # month end: kept forever
+    arrears.run_arrears(as_of=date(2025, 7, 1))  # a daily one, 19 days before the last run
 
-    run = jobs.run_arrears(as_of=AS_OF)
+    run = arrears.run_arrears(as_of=AS_OF)
 
     days = set(PositionSnapshot.objects.values_list("as_of", flat=True))
     assert days == {date(2025, 6, 30), AS_OF}
@@ -187,7 +189,7 @@ def test_month_end_snapshots_are_kept_and_old_daily_ones_pruned(portfolio, setti
 def test_pruning_near_the_first_representable_day_keeps_everything(settings):
     # as_of − 90 days would be before 0001-01-01: nothing can be that old, nothing is pruned.
     settings.SNAPSHOT_RETENTION_DAYS = 90
-    assert jobs.prune_snapshots(as_of=date(1, 2, 1)) == 0
+    assert arrears.prune_snapshots(as_of=date(1, 2, 1)) == 0
 
 
 @pytest.mark.postgres
@@ -198,13 +200,13 @@ def test_offices_in_parallel_threads_give_the_same_rows(portfolio, settings):
     if connection.vendor != "postgresql":
         pytest.skip("threads with their own connections: PostgreSQL")
     settings.JOB_THREADS = 1
-    assert jobs.local_threads() == 1
-    jobs.run_arrears(as_of=AS_OF)
+    assert runs.local_threads() == 1
+    arrears.run_arrears(as_of=AS_OF)
     one_at_a_time = _snapshot_digest(AS_OF)
 
     settings.JOB_THREADS = 2
-    assert jobs.local_threads() == 2
-    run = jobs.run_arrears(as_of=AS_OF)
+    assert runs.local_threads() == 2
+    run = arrears.run_arrears(as_of=AS_OF)
 
     assert run.status == JobRun.Status.DONE and run.parts_done == run.parts_total == 2
     assert _snapshot_digest(AS_OF) == one_at_a_time
@@ -215,13 +217,13 @@ def test_offices_in_parallel_threads_give_the_same_rows(portfolio, settings):
 def test_inside_a_transaction_the_offices_run_one_at_a_time(settings):
     settings.JOB_THREADS = 4
     # A test (like any caller's atomic block) holds data other connections cannot see.
-    assert jobs.local_threads() == 1
+    assert runs.local_threads() == 1
 
 
 def test_the_command_and_the_celery_path_give_the_same_rows(
     portfolio, django_capture_on_commit_callbacks
 ):
-    jobs.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
     in_process = _snapshot_digest(AS_OF)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from loans.models import PositionSnapshot
-from tasks import bench
+from tasks.synthetic import bench
+from tasks.synthetic.bench import workers as bench_workers
 
 
 def test_the_bench_writes_every_figure(cast, tmp_path):
@@ -44,7 +45,7 @@ def test_the_bench_runs_the_job_in_a_subprocess_and_on_a_real_worker(cast, monke
         pytest.skip("a subprocess shares only a PostgreSQL database")
     workers = (1,) if os.environ.get("TEST_REDIS_URL") else ()
     if workers:
-        monkeypatch.setattr(bench, "BROKER_URL", os.environ["TEST_REDIS_URL"])
+        monkeypatch.setattr(bench_workers, "BROKER_URL", os.environ["TEST_REDIS_URL"])
 
     result = bench.run_bench(
         loans=200, as_of=None, workers=workers, sample=5, repeat=1, say=lambda _: None

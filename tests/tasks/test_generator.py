@@ -17,10 +17,11 @@ from loans.models import (
     ScheduleVersion,
 )
 from loans.positions import build_schedule, spread_tranche
-from loans.selectors import positions
+from loans.selectors import loans_open_on, positions
 from programmes.models import InterestRate, Programme
-from tasks import bench, generator, jobs
+from tasks.jobs import arrears
 from tasks.models import JobRun
+from tasks.synthetic import bench, generator
 
 UNTIL = date(2026, 6, 30)
 LOANS = 400
@@ -121,9 +122,9 @@ def test_no_loan_repays_more_than_it_owes_and_closed_loans_owe_nothing(portfolio
 
 
 def test_the_nightly_job_processes_the_portfolio_twice_to_the_same_rows(portfolio):
-    run = jobs.run_arrears(as_of=UNTIL)
+    run = arrears.run_arrears(as_of=UNTIL)
     assert run.status == JobRun.Status.DONE
-    open_loans = jobs.loans_open_on(Loan.objects.all(), UNTIL).exclude(status="closed").count()
+    open_loans = loans_open_on(Loan.objects.all(), as_of=UNTIL).exclude(status="closed").count()
     assert run.counts["loans"] == PositionSnapshot.objects.filter(as_of=UNTIL).count()
     assert run.counts["loans"] >= open_loans * 0.95
     # The generator journaled the past transfers to overdue, as earlier nights would have.
@@ -131,7 +132,7 @@ def test_the_nightly_job_processes_the_portfolio_twice_to_the_same_rows(portfoli
     first = list(PositionSnapshot.objects.order_by("loan_id").values_list("loan_id", "status"))
     journal = LoanTransaction.objects.count()
 
-    jobs.run_arrears(as_of=UNTIL)
+    arrears.run_arrears(as_of=UNTIL)
 
     assert list(PositionSnapshot.objects.order_by("loan_id").values_list("loan_id", "status")) == (
         first
@@ -177,11 +178,11 @@ def test_the_job_agrees_with_the_per_loan_reference_through_a_rate_change(portfo
         effective_from=date(2026, 2, 1),
         applies_to_outstanding=True,
     )
-    jobs.run_arrears(as_of=UNTIL)
-    fields = jobs.SNAPSHOT_FIELDS
+    arrears.run_arrears(as_of=UNTIL)
+    fields = arrears.SNAPSHOT_FIELDS
     rows = PositionSnapshot.objects.filter(as_of=UNTIL, programme__code__in=["HN", "SXKD"])
     sample = random.Random(3).sample(list(rows.values_list("loan_id", *fields)), 25)
 
     for loan_id, *stored in sample:
-        reference = bench._position_of_one_loan(loan_id, UNTIL)
+        reference = bench.position_of_one_loan(loan_id, UNTIL)
         assert [reference[name] for name in fields] == stored, loan_id

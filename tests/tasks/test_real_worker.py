@@ -13,7 +13,7 @@ from celery import Celery
 from django.db import connection
 
 from loans.models import PositionSnapshot
-from tasks import jobs
+from tasks.jobs import arrears
 from tasks.models import JobRun
 
 from .test_arrears_job import AS_OF, _snapshot_digest
@@ -73,13 +73,13 @@ def worker_env(settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_produces_the_in_process_rows(portfolio, worker_env):
-    jobs.run_arrears(as_of=AS_OF)
+    arrears.run_arrears(as_of=AS_OF)
     in_process = _snapshot_digest(AS_OF)
     PositionSnapshot.objects.all().delete()
 
     worker, client = worker_env
     # What tasks.start_arrears does, sent through the client app: one task per office.
-    run, office_ids = jobs.create_arrears_run(as_of=AS_OF)
+    run, office_ids = arrears.create_arrears_run(as_of=AS_OF)
     for office_id in office_ids:
         client.send_task("tasks.arrears_partition", args=[run.pk, AS_OF.isoformat(), office_id])
     deadline = time.monotonic() + 90

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks import bench, generator
+from tasks.synthetic import bench, generator
 
 
 class Command(BaseCommand):

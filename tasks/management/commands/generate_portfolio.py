@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks import generator
+from tasks.synthetic import generator
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tasks import jobs
+from tasks.jobs import arrears
 from tasks.models import JobRun
 from tasks.tasks import start_arrears
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError("--as-of must be YYYY-MM-DD") from exc
         started = time.monotonic()
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            run = jobs.run_arrears(as_of=day)  # no broker: the whole job in this process
+            run = arrears.run_arrears(as_of=day)  # no broker: the whole job in this process
         else:
             run = start_arrears(as_of=day)  # one task per office, for the workers
         while not no_wait and run.status in (JobRun.Status.QUEUED, JobRun.Status.RUNNING):

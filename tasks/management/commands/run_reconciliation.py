@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tasks import reconciliation
+from tasks.jobs import reconciliation
 from tasks.models import JobRun
 from tasks.tasks import start_reconciliation
 

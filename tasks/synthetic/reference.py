@@ -1,4 +1,5 @@
-"""A deliberately naive, day-by-day position calculator for ONE loan, written from DOMAIN.md §4.
+"""The per-loan reference: a deliberately naive, day-by-day position calculator for ONE loan,
+written from DOMAIN.md §4.
 
 It exists only to check ``loans.positions`` (the set-based engine): it shares no code with it and
 walks every day from the first disbursement to D, keeping interest as exact integer numerators over

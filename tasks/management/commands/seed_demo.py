@@ -13,8 +13,8 @@ from borrowers.models import (
     TransactionPoint,
 )
 from core.money import format_dong
-from loans import demo
 from loans.models import Loan, LoanTransaction
+from tasks.synthetic import demo
 
 
 class Command(BaseCommand):

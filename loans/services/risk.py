@@ -1,0 +1,78 @@
+"""Troubled debt: freezing (khoanh nợ) and its end, and write-off (xóa nợ)."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..models import Loan, LoanFreeze, LoanStatus, LoanTransaction, TransactionKind
+from .checks import amounts_owed, check_given, check_open_for_postings, check_value_date, today
+from .errors import LoanError
+from .idempotency import idempotent, lock
+from .journal import post_money
+from .status import change_status
+
+MAX_FREEZE_DAYS = 3 * 366  # Decision 50/2010 (amended by 08/2021): up to 3 years.
+
+
+@transaction.atomic
+def freeze(loan: Loan, *, start: date, end: date | None, decision_ref: str, by) -> LoanFreeze:
+    """Freeze the debt (khoanh nợ) for up to 3 years: no interest accrues while frozen
+    (Decision 50/2010/QĐ-TTg as amended by Decision 08/2021/QĐ-TTg)."""
+    loan = lock(loan)
+    check_open_for_postings(loan)
+    decision_ref = check_given(
+        decision_ref, field="decision_ref", message=_("Phải ghi số quyết định khoanh nợ.")
+    )
+    check_value_date(loan, start)
+    last_day = end or start + timedelta(days=MAX_FREEZE_DAYS)
+    if last_day < start or (last_day - start).days > MAX_FREEZE_DAYS:
+        raise LoanError(_("Thời gian khoanh nợ tối đa là 3 năm."), field="end")
+    record = LoanFreeze.objects.create(
+        loan=loan, start=start, end=end, decision_ref=decision_ref, created_by=by
+    )
+    if end is None or end >= today():  # a freeze already over leaves the loan active
+        change_status(loan, LoanStatus.FROZEN, reason="Khoanh nợ", by=by)
+    return record
+
+
+@transaction.atomic
+def unfreeze(loan: Loan, *, on: date, by) -> LoanFreeze:
+    """End the open freeze on `on` (the last frozen day); accrual resumes the day after."""
+    loan = lock(loan)
+    record = (
+        loan.freezes.filter(end__isnull=True).first()
+        or loan.freezes.filter(end__gte=today()).first()
+    )
+    if record is None or loan.status != LoanStatus.FROZEN:
+        raise LoanError(_("Khoản vay không đang khoanh nợ."), code="loan_state")
+    if on < record.start or on > today():
+        raise LoanError(_("Ngày kết thúc khoanh nợ không hợp lệ."), field="on")
+    record.end = on
+    record.save(update_fields=["end"])
+    change_status(loan, LoanStatus.ACTIVE, reason="Kết thúc khoanh nợ", by=by)
+    return record
+
+
+@idempotent("write_off", many=True)
+def write_off(loan: Loan, *, on: date, by, reason: str, request=None) -> list[LoanTransaction]:
+    """Write off (xóa nợ) the outstanding principal and the interest owed through `on`."""
+    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.FROZEN):
+        check_open_for_postings(loan)
+    check_given(reason, field="reason", message=_("Phải ghi căn cứ xóa nợ."))
+    check_value_date(loan, on)
+    owed = amounts_owed(loan, on)
+    entries = []
+    posting = {"on": on, "by": by, "request": request, "note": reason}
+    if owed["principal"]:
+        entries.append(post_money(loan, TransactionKind.WRITE_OFF, owed["principal"], **posting))
+        # Principal written off on `on` earns nothing that day (DOMAIN.md §4).
+        owed = amounts_owed(loan, on)
+    if owed["interest"]:
+        entries.append(
+            post_money(loan, TransactionKind.INTEREST_WRITE_OFF, owed["interest"], **posting)
+        )
+    if not entries:
+        raise LoanError(_("Khoản vay không còn dư nợ để xóa."), code="loan_state")
+    change_status(loan, LoanStatus.WRITTEN_OFF, reason="Xóa nợ", by=by)
+    return entries

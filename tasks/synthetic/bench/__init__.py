@@ -1,0 +1,111 @@
+"""The benchmark (`manage.py bench`): the nightly job against its floor and a per-loan loop.
+
+On one generated portfolio it times
+- the nightly arrears job for one date, in a subprocess (the `run_arrears` command), so the
+  peak RSS it reports (VmHWM) is the job's own;
+- the floor: one SQL statement that reads the same schedule and journal rows once, grouped by
+  loan, and writes one snapshot-shaped row per loan: the least work the job could do;
+- a per-loan reference: the obvious implementation (the ORM per loan, a day-by-day Python loop,
+  a snapshot saved through the ORM), on a random sample, and whether it agrees with the job;
+- the admin's loan list, the monthly reconciliation and the report endpoints;
+- with ``workers``: the job's office partitions on K real Celery workers on Redis.
+The machine may be shared: every figure is the minimum and median of several runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+
+from django.db import connection
+from django.utils import timezone
+
+from loans.models import Loan
+
+from .. import generator
+from .environment import database, shareable_database
+from .nightly import time_floor, time_nightly
+from .pages import REPORT_URLS, time_extras, time_pages
+from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
+from .results import ratios, table
+from .workers import time_workers
+
+__all__ = ["KEYS", "REPORT_URLS", "SCRATCH_DAY", "position_of_one_loan", "run_bench", "table"]
+
+KEYS = (
+    "loans",
+    "nightly_s",
+    "nightly_loans_per_s",
+    "nightly_peak_rss_mb",
+    "floor_s",
+    "nightly_over_floor",
+    "per_loan_ref_ms",
+    "speedup_vs_per_loan",
+    "reconciliation_s",
+    "report_p95_ms",
+    "admin_list_ms",
+    "database",
+    "workers",
+    "nightly_s_by_workers",
+)
+
+
+def run_bench(
+    *,
+    loans: int,
+    as_of: dt.date | None = None,
+    workers: tuple[int, ...] = (),
+    reuse: bool = False,
+    seed: int = generator.DEFAULT_SEED,
+    sample: int = 500,
+    repeat: int = 3,
+    in_process: bool | None = None,
+    say: Callable[[str], None] = print,
+) -> dict:
+    """Every figure of the benchmark, as a dict (KEYS first, then details and notes)."""
+    as_of = as_of or timezone.localdate() - dt.timedelta(days=1)
+    if in_process is None:  # a child process cannot see an in-memory or uncommitted database
+        in_process = not shareable_database() or connection.in_atomic_block
+    result: dict = {"as_of": as_of.isoformat(), "load_average_start": os.getloadavg()}
+    result["generation_s"] = _ensure_portfolio(loans, as_of, seed=seed, reuse=reuse, say=say)
+    result["loans"] = Loan.objects.count()
+    result["database"] = database()
+    say(f"nightly arrears job ({repeat}×, {'in process' if in_process else 'subprocess'}) …")
+    result |= time_nightly(as_of, repeat=repeat, in_process=in_process)
+    say(f"floor ({repeat}×) …")
+    result |= time_floor(as_of, repeat=repeat)
+    say(f"per-loan reference ({sample} loans) …")
+    result |= time_per_loan(as_of, sample=sample, seed=seed)
+    say("admin loan list, reports, reconciliation …")
+    result["admin_list_ms"] = time_pages({"admin_list": "/admin/loans/loan/"})["admin_list"]
+    result |= time_extras(as_of)
+    result["workers"] = list(workers) or None
+    result["nightly_s_by_workers"] = _on_workers(as_of, workers, say=say)
+    result |= ratios(result)
+    result["load_average_end"] = os.getloadavg()
+    return {key: result.get(key) for key in KEYS} | {
+        key: value for key, value in result.items() if key not in KEYS
+    }
+
+
+def _on_workers(as_of: dt.date, workers: tuple[int, ...], *, say) -> dict | None:
+    """The nightly job on each number of real Celery workers asked for (None: not asked)."""
+    if not workers:
+        return None
+    timings = {}
+    for count in workers:
+        say(f"{count} Celery worker(s) …")
+        timings[str(count)] = time_workers(as_of, count)
+    return timings
+
+
+def _ensure_portfolio(loans: int, as_of: dt.date, *, seed: int, reuse: bool, say) -> float | None:
+    """Generate (with --reset) unless the database holds exactly `loans` generated loans."""
+    generated = Loan.objects.filter(contract_number__startswith=f"{generator.SIM}-").count()
+    if reuse or (generated == loans == Loan.objects.count()):
+        say(f"reusing the {Loan.objects.count():,} loans in the database")
+        return None
+    say(f"generating {loans:,} loans (history until {as_of}) …")
+    counts = generator.generate_portfolio(loans=loans, seed=seed, reset=True, until=as_of)
+    return counts["seconds"]
