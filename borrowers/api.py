@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.validators import UniqueValidator
 
 from . import selectors
@@ -333,7 +332,6 @@ class BorrowerViewSet(
     """Households of the user's offices: register, read, correct (no delete: loans refer)."""
 
     serializer_class = BorrowerSerializer
-    parser_classes = [JSONParser]  # the API speaks JSON; no lossy form encodings of null
     filterset_class = BorrowerFilter
     permission_classes = [ActionPermission]
     action_permissions = {

@@ -1,0 +1,75 @@
+"""Request checks that hold for every view, before any of them runs."""
+
+import math
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import AnonRateThrottle
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NulCharacter(SuspiciousOperation):
+    """A NUL in the path, the query string or a form field: no valid input holds one, and
+    PostgreSQL cannot store one (it would surface as a 500 from the database driver)."""
+
+
+class RejectNulMiddleware:
+    """Answer 400 (through the project's 400 handler, logged to `django.security.NulCharacter`)
+    to any request with a NUL character in its path, query string or form fields."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            raise NulCharacter("NUL character in the request")
+        return self.get_response(request)
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path or _any_nul(request.GET):
+        return True
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        return _any_nul(request.POST) or any("\x00" in name for name in request.FILES)
+    return False
+
+
+def _any_nul(query) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in query.lists()
+    )
+
+
+class ApiAuthFailureThrottleMiddleware:
+    """Token guessing: DRF checks its throttles only after authentication and permissions, so
+    a request with a wrong or no token is answered 401 before any throttle has counted it.
+    This counts the API's 401 answers per client address (as DRF's anonymous throttle names
+    it, behind NUM_PROXIES proxies) and answers 429 once an address has had the anonymous rate
+    (API_THROTTLE_ANON) of them within its window."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        throttle = AnonRateThrottle()
+        key = f"api-auth-failures:{throttle.get_ident(request)}"
+        now = time.time()
+        failures = [t for t in cache.get(key, []) if t > now - throttle.duration]
+        if len(failures) >= throttle.num_requests:
+            wait = max(1, math.ceil(throttle.duration - (now - failures[-1])))
+            return _too_many(wait)
+        response = self.get_response(request)
+        if response.status_code == 401:
+            cache.set(key, [now, *failures], throttle.duration)
+        return response
+
+
+def _too_many(wait: int) -> JsonResponse:
+    detail = Throttled(wait=wait).detail
+    return JsonResponse({"detail": str(detail)}, status=429, headers={"Retry-After": str(wait)})
