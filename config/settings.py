@@ -132,7 +132,8 @@ TEMPLATES = [
 # On PostgreSQL, as a bank runs it: the app connects (DATABASE_URL) as a role that owns nothing
 # and may only INSERT and SELECT the journals; the schema's owner (DATABASE_OWNER_URL) runs the
 # migrations and the grants. With DATABASE_OWNER_URL set, these commands connect as the owner.
-OWNER_COMMANDS = {"migrate", "grant_app_role", "createcachetable"}
+# (The bulk loaders too: they COPY with constraints dropped, and TRUNCATE what they replace.)
+OWNER_COMMANDS = {"migrate", "grant_app_role", "seed_demo", "generate_portfolio", "bench"}
 # Append-only journals: the app's role may INSERT and SELECT them, never UPDATE, DELETE or
 # TRUNCATE (tasks/management/commands/grant_app_role.py). A new journal joins with one line.
 APPEND_ONLY_JOURNALS = [
@@ -192,6 +193,7 @@ AXES_RESET_ON_SUCCESS = True
 # The log names the account and the address (never the password): that is what an operator
 # needs to see who is being guessed at, and from where.
 AXES_SENSITIVE_PARAMETERS = []
+AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are logged
 AXES_LOCKOUT_CALLABLE = "config.error_views.locked_out"
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
