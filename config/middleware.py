@@ -3,6 +3,7 @@
 import math
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse
@@ -10,6 +11,18 @@ from rest_framework.exceptions import Throttled
 from rest_framework.throttling import AnonRateThrottle
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the entry of
+    X-Forwarded-For that the outermost trusted proxy wrote (as DRF's NUM_PROXIES reads it).
+    Also django-axes' AXES_CLIENT_IP_CALLABLE."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count and forwarded:
+        addresses = [address.strip() for address in forwarded.split(",")]
+        return addresses[-min(count, len(addresses))]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class NulCharacter(SuspiciousOperation):
@@ -47,9 +60,8 @@ def _any_nul(query) -> bool:
 class ApiAuthFailureThrottleMiddleware:
     """Token guessing: DRF checks its throttles only after authentication and permissions, so
     a request with a wrong or no token is answered 401 before any throttle has counted it.
-    This counts the API's 401 answers per client address (as DRF's anonymous throttle names
-    it, behind NUM_PROXIES proxies) and answers 429 once an address has had the anonymous rate
-    (API_THROTTLE_ANON) of them within its window."""
+    This counts the API's 401 answers per client address (`client_address`) and answers 429
+    once an address has had the anonymous rate (API_THROTTLE_ANON) of them within its window."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,7 +70,7 @@ class ApiAuthFailureThrottleMiddleware:
         if not request.path.startswith("/api/"):
             return self.get_response(request)
         throttle = AnonRateThrottle()
-        key = f"api-auth-failures:{throttle.get_ident(request)}"
+        key = f"api-auth-failures:{client_address(request)}"
         now = time.time()
         failures = [t for t in cache.get(key, []) if t > now - throttle.duration]
         if len(failures) >= throttle.num_requests:

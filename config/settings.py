@@ -61,8 +61,9 @@ if HTTPS:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-# Addresses of the proxies in front (axes reads the client's address from X-Forwarded-For only
-# behind one, or anybody could pick the address their failed logins are counted against).
+# Proxies in front (deploy/nginx.conf.example is one). Only behind them is X-Forwarded-For read
+# for the client's address (login lockouts, API throttles); without, anybody could pick the
+# address that their failed logins are counted against.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1" if HTTPS else "0"))
 
 INSTALLED_APPS = [
@@ -195,11 +196,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = []
 AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are logged
 AXES_LOCKOUT_CALLABLE = "config.error_views.locked_out"
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind the proxy every request comes from 127.0.0.1: the client's own address is read as the
+# API's throttles read it (X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies).
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 
 # --- Internationalisation: Vietnamese first, English available ------------------------------
 LANGUAGE_CODE = "vi"

@@ -67,6 +67,35 @@ def test_another_account_from_another_address_still_logs_in(cast, client):
     assert client.session["_auth_user_id"] == str(cast.bob.pk)
 
 
+def test_behind_the_proxy_an_attacker_locks_out_only_their_own_address(cast, client, settings):
+    # Every request comes from nginx (127.0.0.1); nginx writes the client's address.
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def via_proxy(username, password, client_ip):
+        return client.post(
+            LOGIN,
+            {"username": username, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.1, {client_ip}",  # the first is the client's claim
+        )
+
+    for n, username in enumerate(["alice", "carol"] * 5):
+        via_proxy(username, f"guess-{n}", ATTACKER)
+    assert via_proxy("bob", RIGHT, ATTACKER).status_code == 429
+    assert via_proxy("bob", RIGHT, OFFICE_PC).status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(cast, client):
+    for n in range(10):
+        client.post(
+            LOGIN,
+            {"username": "carol", "password": f"guess-{n}"},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",  # a new address claimed on every attempt
+        )
+    assert log_in(client, "bob", RIGHT, address=ATTACKER).status_code == 429
+
+
 def test_the_lock_lasts_a_quarter_of_an_hour(settings):
     assert settings.AXES_FAILURE_LIMIT == 10
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
