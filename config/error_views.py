@@ -26,6 +26,10 @@ def bad_request(request, exception=None):
         message = _("Yêu cầu có quá nhiều trường.")
     elif isinstance(exception, NulCharacter):
         message = _("Yêu cầu không được chứa ký tự NUL.")
+        if exception.fields and request.path.startswith(API_PREFIX):
+            # As a serializer would say it: the message under each parameter's name.
+            field_message = _("Không được chứa ký tự NUL.")
+            return JsonResponse({field: [field_message] for field in exception.fields}, status=400)
     else:
         message = _("Yêu cầu không hợp lệ.")
     return _answer(request, 400, message)

@@ -27,7 +27,12 @@ def client_address(request) -> str:
 
 class NulCharacter(SuspiciousOperation):
     """A NUL in the path, the query string or a form field: no valid input holds one, and
-    PostgreSQL cannot store one (it would surface as a 500 from the database driver)."""
+    PostgreSQL cannot store one (it would surface as a 500 from the database driver).
+    `fields` names the parameters whose values hold one (empty: the path or a name)."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__("NUL character in " + (", ".join(fields) or "the path or a name"))
+        self.fields = fields
 
 
 class RejectNulMiddleware:
@@ -38,23 +43,27 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request):
-            raise NulCharacter("NUL character in the request")
+        fields = _fields_with_nul(request)
+        if fields is not None:
+            raise NulCharacter(fields)
         return self.get_response(request)
 
 
-def _has_nul(request) -> bool:
-    if "\x00" in request.path or _any_nul(request.GET):
-        return True
+def _fields_with_nul(request) -> list[str] | None:
+    """None when the request holds no NUL; else the names of the parameters that do."""
+    queries = [request.GET]
     if request.method == "POST" and request.content_type in FORM_TYPES:
-        return _any_nul(request.POST) or any("\x00" in name for name in request.FILES)
-    return False
-
-
-def _any_nul(query) -> bool:
-    return any(
-        "\x00" in key or any("\x00" in value for value in values) for key, values in query.lists()
-    )
+        queries += [request.POST, request.FILES]
+    names = [name for query in queries for name in query]
+    if "\x00" in request.path or any("\x00" in name for name in names):
+        return []
+    fields = [
+        name
+        for query in queries[:2]
+        for name, values in query.lists()
+        if any("\x00" in value for value in values)
+    ]
+    return fields or None
 
 
 class ApiAuthFailureThrottleMiddleware:

@@ -88,7 +88,11 @@ def _role_from_database_url() -> str:
 
 
 def _ensure_role(role: str, password: str | None) -> None:
+    """Create the role if missing; set its password if given. (An owner without CREATEROLE
+    can do neither: then a superuser creates the role, and this only grants.)"""
     exists = _scalar("SELECT count(*) FROM pg_roles WHERE rolname = %s", [role])
+    if exists and not password:
+        return
     statement = "ALTER ROLE {} LOGIN" if exists else "CREATE ROLE {} LOGIN"
     query = sql.SQL(statement).format(sql.Identifier(role))
     if password:
