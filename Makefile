@@ -1,11 +1,19 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run   – virtualenv, install, migrate, Lạng Sơn demo data, admin login, serve the admin
 #   make test  – install and run the whole test suite
+# These targets are the development demo: DEBUG on (tracebacks, the development secret key)
+# unless DJANGO_DEBUG says otherwise. Production runs the systemd units of deploy/ (README).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# e.g. SEED_ARGS="--borrowers 200" for a smaller demo book
+SEED_ARGS ?=
 STAMP := $(VENV)/.installed
+DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+# On PostgreSQL the demo serves as this role (grant_app_role: only INSERT and SELECT on the
+# journals), DATABASE_URL being the owner that migrates, unless DATABASE_OWNER_URL is set.
+APP_ROLE ?= vbsp_app
 
 .PHONY: run test install lint migrate seed worker beat messages clean
 
@@ -20,15 +28,30 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo $(SEED_ARGS)
 
-run: seed
-	$(PY) manage.py create_demo_logins
-	@echo "Serving the admin at http://127.0.0.1:$(PORT)/admin/"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+run: install
+	@echo "make run: the demo, with DJANGO_DEBUG=$${DJANGO_DEBUG:-true} (tracebacks on error pages," \
+		"the development secret key). Never run production like this: see README, Production."
+	$(MAKE) --no-print-directory seed
+	$(DEV) $(PY) manage.py create_demo_logins
+	@case "$${DATABASE_URL:-}" in \
+	postgres*) \
+		if [ -n "$${DATABASE_OWNER_URL:-}" ]; then \
+			$(DEV) $(PY) manage.py grant_app_role || exit 1; \
+		else \
+			password=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(24))'); \
+			url=$$($(DEV) $(PY) manage.py grant_app_role --role $(APP_ROLE) \
+				--password "$$password" --print-url) || exit 1; \
+			export DATABASE_URL="$$url"; \
+			echo "PostgreSQL: serving as the role $(APP_ROLE) (the journal: INSERT and SELECT only)"; \
+		fi;; \
+	esac; \
+	echo "Serving the admin at http://127.0.0.1:$(PORT)/admin/"; \
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest
@@ -36,20 +59,20 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # The English catalogue (Vietnamese is the source language). No line references, so that
 # parallel changes to the catalogue merge cleanly.
 messages: install
-	$(PY) manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
-	$(PY) manage.py compilemessages -l en --ignore=.venv
+	$(DEV) $(PY) manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
+	$(DEV) $(PY) manage.py compilemessages -l en --ignore=.venv
 
 # With CELERY_BROKER_URL set (e.g. redis://127.0.0.1:6379/0), real workers run the jobs.
 worker: install
-	$(VENV)/bin/celery -A config worker -l info
+	$(DEV) $(VENV)/bin/celery -A config worker -l info
 
 beat: install
-	$(VENV)/bin/celery -A config beat -l info
+	$(DEV) $(VENV)/bin/celery -A config beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache staticfiles

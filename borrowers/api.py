@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.parsers import JSONParser
 
 from core.api import ActionPermission, ScopedPrimaryKeyRelatedField
 from core.errors import DomainError, validated
@@ -297,7 +296,6 @@ class BorrowerViewSet(
     """Households of the user's offices: register, read, correct (no delete: loans refer)."""
 
     serializer_class = BorrowerSerializer
-    parser_classes = [JSONParser]  # the API speaks JSON; no lossy form encodings of null
     filterset_class = BorrowerFilter
     permission_classes = [ActionPermission]
     action_permissions = {

@@ -1,13 +1,18 @@
 """Settings for the VBSP lending system.
 
-One file, driven by environment variables, with defaults that work on a fresh machine:
-SQLite in the project folder and Celery tasks run in-process when no broker is configured.
+One file, driven by environment variables, with defaults that work on a fresh machine (SQLite in
+the project folder, Celery tasks in-process when no broker is configured) and are safe where they
+cannot be both: DEBUG is off unless asked for, and without DEBUG the process needs a real secret.
 """
 
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,11 +25,46 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = env_bool("DJANGO_DEBUG", True)
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-]
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# --- Secrets and debugging ------------------------------------------------------------------
+# DEBUG shows tracebacks, settings and the environment to whoever triggers an error: only for a
+# developer's own machine (`make run` turns it on and says so).
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Keys anyone can read (this file, the repository's history) sign nothing in production.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+PUBLISHED_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY}
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not DEBUG and (not SECRET_KEY or SECRET_KEY in PUBLISHED_SECRET_KEYS):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a secret of 50+ random characters when DEBUG is off, "
+        'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))" '
+        "(or set DJANGO_DEBUG=true on a development machine)."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# --- HTTPS (behind a TLS proxy such as nginx: deploy/nginx.conf.example) -------------------------
+# DJANGO_HTTPS=true: the site is only ever served over HTTPS. The proxy terminates TLS and says
+# so in X-Forwarded-Proto (it must set that header itself, never pass the client's on).
+HTTPS = env_bool("DJANGO_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # A year, subdomains included, and eligible for the browsers' preload lists: once a browser
+    # has seen it, it will not speak plain HTTP to the host for that long.
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# Proxies in front (deploy/nginx.conf.example is one). Only behind them is X-Forwarded-For read
+# for the client's address (login lockouts, API throttles); without, anybody could pick the
+# address that their failed logins are counted against.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1" if HTTPS else "0"))
 
 INSTALLED_APPS = [
     "config.apps.AdminConfig",  # django.contrib.admin with the project's site
@@ -32,12 +72,17 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Development too serves static files the way production does (whitenoise, not runserver).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "simple_history",
     "programmes",
     "borrowers",
@@ -49,14 +94,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.RejectNulMiddleware",
+    "config.middleware.ApiAuthFailureThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login before the view runs.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -80,10 +131,32 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 # Default: an SQLite file in the project. IMMEDIATE transactions make concurrent writers queue on
 # the database lock instead of failing with "database is locked" when a read turns into a write.
+#
+# On PostgreSQL, as a bank runs it: the app connects (DATABASE_URL) as a role that owns nothing
+# and may only INSERT and SELECT the journals; the schema's owner (DATABASE_OWNER_URL) runs the
+# migrations and the grants. With DATABASE_OWNER_URL set, these commands connect as the owner.
+# (The bulk loaders too: they COPY with constraints dropped, and TRUNCATE what they replace.)
+OWNER_COMMANDS = {"migrate", "grant_app_role", "seed_demo", "generate_portfolio", "bench"}
+# Append-only journals: the app's role may INSERT and SELECT them, never UPDATE, DELETE or
+# TRUNCATE (tasks/management/commands/grant_app_role.py). A new journal joins with one line.
+APPEND_ONLY_JOURNALS = [
+    "loans.LoanTransaction",
+]
+
+
+def _running_command() -> str | None:
+    """The management command this process runs (`manage.py migrate` -> "migrate")."""
+    if len(sys.argv) > 1 and Path(sys.argv[0]).name in {"manage.py", "django-admin"}:
+        return sys.argv[1]
+    return None
+
+
+_database_url = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+if os.environ.get("DATABASE_OWNER_URL") and _running_command() in OWNER_COMMANDS:
+    _database_url = os.environ["DATABASE_OWNER_URL"]
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        _database_url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -100,8 +173,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
+
+# --- Logins: django-axes locks an account, and separately an address, after repeated failures --
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+# Each parameter on its own: ten failures for one username (from anywhere) lock that account,
+# ten failures from one address (for any usernames) lock that address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The log names the account and the address (never the password): that is what an operator
+# needs to see who is being guessed at, and from where.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are logged
+AXES_LOCKOUT_CALLABLE = "config.error_views.locked_out"
+# Behind the proxy every request comes from 127.0.0.1: the client's own address is read as the
+# API's throttles read it (X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies).
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 
 # --- Internationalisation: Vietnamese first, English available ------------------------------
 LANGUAGE_CODE = "vi"
@@ -116,8 +215,52 @@ DATE_FORMAT = "d/m/Y"
 SHORT_DATE_FORMAT = "d/m/Y"
 FORMAT_MODULE_PATH = ["config.formats"]
 
+# --- Static files: whitenoise serves what `collectstatic` gathered, hashed and compressed -----
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# With DEBUG (and in tests) straight from the apps' folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Request limits --------------------------------------------------------------------------
+# A body above this is refused (400): by Django for forms, by the API's JSON parser for JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(2_621_440)))
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Scripts only from this site's own files: no inline script, no inline event handler, no CDN
+# (the Swagger UI is served from drf-spectacular-sidecar, its start-up script from its own
+# URL). Inline styles stay allowed: the admin and the report pages (server-drawn SVG charts)
+# use them, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Cache (the API's throttle counters) -----------------------------------------------------
+# Per process by default; with several web processes, point them at one Redis so that the
+# rates hold for the site, not for each process.
+if os.environ.get("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_CACHE_URL"],
+        }
+    }
 
 LOGIN_URL = "admin:login"
 
@@ -128,6 +271,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API speaks JSON only (no lossy form encodings of null), with limits on nesting,
+    # duplicate keys and NUL (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.StrictJSONParser"],
+    # Token guessing and scraping: per address without a login, per user with one.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.StandardPagination",
@@ -140,8 +296,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Loans, postings, positions, jobs and reports of a VBSP branch.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and the Swagger UI (assets from a CDN) are behind the API's login.
+    # The schema and the Swagger UI are behind the API's login; the UI's files are this site's
+    # own static files (drf-spectacular-sidecar): no CDN, which deployments cannot reach anyway.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Separate request and response components, so read-only fields never appear in requests.
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

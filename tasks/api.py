@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from borrowers.selectors import office_ids_for
@@ -105,7 +104,6 @@ class JobViewSet(
     """Job runs: officers follow them; branch-level staff start them."""
 
     serializer_class = JobRunSerializer
-    parser_classes = [JSONParser]  # the API speaks JSON; no lossy form encodings of null
     permission_classes = [CanStartJobs]
     queryset = JobRun.objects.none()
     filterset_fields = ["kind", "period", "status"]

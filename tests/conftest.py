@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from borrowers.models import Branch, TransactionOffice
 from loans import services
@@ -30,6 +32,20 @@ class Cast:
     alice: object  # officer of Văn Quan
     bob: object  # officer of Bắc Sơn
     carol: object  # province analyst (branch level)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def static_files_without_collectstatic():
+    # Production serves the hashed files collectstatic gathered (whitenoise's manifest); the
+    # tests read the apps' own static folders, as Django advises for a manifest storage, and
+    # whitenoise finds them there as it does with DEBUG.
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**settings.STORAGES, "staticfiles": plain},
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

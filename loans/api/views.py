@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from core.api import ActionPermission
@@ -107,7 +106,6 @@ class LoanViewSet(
     """Loans of the user's offices; money moves only through the posting actions."""
 
     serializer_class = LoanSerializer
-    parser_classes = [JSONParser]  # the API speaks JSON; no lossy form encodings of null
     filterset_class = LoanFilter
     permission_classes = [ActionPermission]
     action_permissions = {

@@ -1,9 +1,12 @@
 """Demo logins: the superuser, an officer of Văn Quan and of Bắc Sơn, and a province analyst."""
 
 import os
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
@@ -11,8 +14,6 @@ from django.db.models import Q
 from borrowers.models import Branch, StaffProfile, TransactionOffice
 from borrowers.reference_data import BRANCH
 
-DEFAULT_PASSWORD = "vbsp-demo-2026"
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
 # Officers work on borrowers, loans (their reconciliation and reports too) and jobs, and read
 # the programmes; the analyst only reads.
 OFFICER_APPS = ["borrowers", "loans", "reconciliation", "reports", "tasks"]
@@ -38,20 +39,34 @@ def analyst_permissions():
     )
 
 
+def demo_password() -> str:
+    """DEMO_PASSWORD if set (and strong enough for the password rules), else a new random one:
+    a published demo password would be a login to every demo left running on a network."""
+    password = os.environ.get("DEMO_PASSWORD")
+    if not password:
+        return secrets.token_urlsafe(12)
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise CommandError(f"DEMO_PASSWORD: {' '.join(exc.messages)}") from exc
+    return password
+
+
 class Command(BaseCommand):
     help = (
         "Tạo (hoặc đặt lại mật khẩu) các tài khoản mẫu: admin, cán bộ PGD Văn Quan, Bắc Sơn và "
-        "cán bộ phân tích cấp tỉnh. Mật khẩu lấy từ biến môi trường DEMO_PASSWORD."
+        "cán bộ phân tích cấp tỉnh. Mật khẩu lấy từ biến môi trường DEMO_PASSWORD, nếu không "
+        "có thì sinh ngẫu nhiên mỗi lần chạy và in ra."
     )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        password = demo_password()
         branch = Branch.objects.filter(code=BRANCH["code"]).first()
         if branch is None:
             raise CommandError("Chưa có dữ liệu chi nhánh: chạy `manage.py seed_demo` trước.")
         self._login("admin", password, first_name="Quản trị", superuser=True)
-        self.stdout.write(f"Admin: {ADMIN_URL}  user: admin  password: {password}")
+        self.stdout.write(f"  user: admin  password: {password}  (quản trị)")
         for username, first_name, office_code, role in STAFF:
             office = self._office(office_code)
             user = self._login(username, password, first_name=first_name)
