@@ -4,12 +4,12 @@
 import re
 from datetime import date
 
-import loans.reports.admin  # noqa: F401  (registers the report pages on the admin site)
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from loans import services
+from loans.reports import admin as _reports_admin  # noqa: F401  (registers the report pages)
 from tests.conftest import approved_loan
 
 from .conftest import API
