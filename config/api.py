@@ -32,6 +32,7 @@ from borrowers.api import (
 from core.errors import DomainError
 from loans.api import LoanViewSet
 from loans.models import JournalIsAppendOnly
+from loans.origination.api import LoanApplicationViewSet
 from programmes.api import ProgrammeViewSet
 from tasks.api import JobViewSet
 
@@ -45,6 +46,7 @@ router.register("associations", AssociationViewSet, basename="association")
 router.register("savings-groups", SavingsGroupViewSet, basename="savings-group")
 router.register("borrowers", BorrowerViewSet, basename="borrower")
 router.register("loans", LoanViewSet, basename="loan")
+router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
 
 
