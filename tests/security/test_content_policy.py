@@ -10,7 +10,6 @@ from django.urls import reverse
 
 import loans.reports.admin  # noqa: F401  (registers the report pages on the admin site)
 from loans import services
-from loans.reports import admin as _reports_admin  # noqa: F401  (registers the report pages)
 from tests.conftest import approved_loan
 
 from .conftest import API
