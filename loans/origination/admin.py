@@ -21,7 +21,7 @@ from core.exports import XLSX_MEDIA_TYPE
 
 from . import forms, prints
 from .models import ApplicationStatus, LoanApplication
-from .selectors import applications_for, get_application_for
+from .selectors import applications_for, get_application_for, group_list_applications
 from .services import DECIDE_PERMISSION
 
 CHANGE_PERMISSION = "origination.change_loanapplication"
@@ -280,15 +280,34 @@ class LoanApplicationAdmin(NoDeleteMixin, ScopedAdmin):
     # --- the printed forms ---
 
     def group_list_view(self, request):
-        """03/TD for a group and a meeting (?savings_group=…&meeting_date=dd/mm/yyyy)."""
+        """03/TD for a group and a meeting (?savings_group=…&meeting_date=dd/mm/yyyy), with a
+        form to record the commune's certification of the whole list (POST)."""
         form = forms.GroupListForm(
             request.GET or None, user=request.user, admin_site=self.admin_site
         )
-        printed = None
+        printed = certify = None
         if form.is_valid():
-            data = form.cleaned_data
-            printed = prints.group_list(data["savings_group"], meeting_date=data["meeting_date"])
-        return self._print_page(request, form, printed, _("Danh sách 03/TD"))
+            group, day = form.cleaned_data["savings_group"], form.cleaned_data["meeting_date"]
+            certify = self._certify_list_form(request, group, day)
+            posted = certify is not None and certify.is_bound and certify.is_valid()
+            if posted and certify.submit(by=request.user):
+                messages.success(request, certify.success_message())
+                return redirect(request.get_full_path())
+            printed = prints.group_list(group, meeting_date=day)
+        if request.method == "POST" and certify is None:
+            raise PermissionDenied
+        title = _("Danh sách 03/TD")
+        return self._print_page(request, form, printed, title, certify_form=certify)
+
+    def _certify_list_form(self, request, group, day) -> forms.CertifyListForm | None:
+        """Offered while applications of the list await the commune's certification."""
+        waiting = group_list_applications(group, meeting_date=day).filter(
+            status=ApplicationStatus.VOTED
+        )
+        if not (request.user.has_perm(CHANGE_PERMISSION) and waiting.exists()):
+            return None
+        data = request.POST if request.method == "POST" else None
+        return forms.CertifyListForm(data, group=group, meeting_date=day)
 
     def notice_view(self, request):
         """04/TD for a point and a day of decision (?transaction_point=…&decided_on=…)."""
@@ -300,7 +319,7 @@ class LoanApplicationAdmin(NoDeleteMixin, ScopedAdmin):
             printed = prints.approval_notice(point, decided_on=data["decided_on"])
         return self._print_page(request, form, printed, _("Thông báo 04/TD"))
 
-    def _print_page(self, request, form, printed, title):
+    def _print_page(self, request, form, printed, title, **extra):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if printed is not None and request.GET.get("format") == "xlsx":
@@ -317,6 +336,7 @@ class LoanApplicationAdmin(NoDeleteMixin, ScopedAdmin):
             "printed": printed,
             "tables": prints.page_tables(printed) if printed else [],
             "query": query.urlencode(),
-            "media": self.media + form.media,
+            "media": sum((f.media for f in extra.values() if f), self.media + form.media),
+            **extra,
         }
         return TemplateResponse(request, "admin/origination/loanapplication/print.html", context)

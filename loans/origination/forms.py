@@ -207,6 +207,27 @@ class WithdrawForm(StepForm):
         return services.withdraw_application(self.application, by=by, **self.cleaned_data)
 
 
+class CertifyListForm(StepForm):
+    """The commune's certification of a group's whole list 03/TD (one meeting) at once."""
+
+    step = "certify_list"
+    title = _("Ghi xác nhận của UBND xã cho cả danh sách")
+    certified_on = date_field(_label("certified_on"), initial=timezone.localdate)
+    reference = forms.CharField(label=_label("certification_ref"), max_length=100)
+
+    def __init__(self, *args, group: SavingsGroup, meeting_date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group, self.meeting_date = group, meeting_date
+
+    def post(self, *, by):
+        return services.certify_group_list(
+            self.group, meeting_date=self.meeting_date, by=by, **self.cleaned_data
+        )
+
+    def success_message(self) -> str:
+        return _("Đã ghi xác nhận của UBND xã cho %(n)s đề nghị.") % {"n": len(self.result)}
+
+
 STEP_FORMS: dict[str, type[StepForm]] = {
     form.step: form for form in (VoteForm, CertifyForm, DecisionForm, WithdrawForm)
 }

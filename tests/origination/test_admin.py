@@ -51,37 +51,8 @@ def step(client, application, name: str, **fields):
 
 
 def test_from_the_application_to_the_first_disbursement_in_the_admin(cast, alice, applicant):
-    form = alice.get(reverse(ADD))
-    assert form.status_code == 200
-    assert "01/TD" in form.text
-
-    added = alice.post(reverse(ADD), application_form(applicant))
-    assert added.status_code == 302, added.context["form"].errors
-    application = LoanApplication.objects.get()
-    assert added.url == page(application)
-    assert (application.amount, application.submitted_by) == (50 * M, cast.alice)
-
-    shown = alice.get(page(application))
-    assert 'name="_step" value="vote"' in shown.text
-    assert 'name="_step" value="certify"' not in shown.text  # the vote comes first
-
-    # Half of those present is not a majority: the error is on the form's field.
-    minority = step(
-        alice, application, "vote", meeting_date="10/03/2025", members_present="8", votes_for="4"
-    )
-    assert minority.status_code == 200
-    vote_form = next(f for f in minority.context["step_forms"] if f.step == "vote")
-    assert "votes_for" in vote_form.errors
-    assert "4/8" in minority.text
-
-    voted = step(
-        alice, application, "vote", meeting_date="10/03/2025", members_present="8", votes_for="7"
-    )
-    assert voted.status_code == 302
-    certified_ = step(alice, application, "certify", certified_on="14/03/2025", reference="12")
-    assert certified_.status_code == 302
-    decided = step(alice, application, "decide", decision="approve", decided_on="20/03/2025")
-    assert decided.status_code == 302
+    application = _received(alice, applicant, officer=cast.alice)
+    _taken_to_the_decision(alice, application)
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED
@@ -99,6 +70,38 @@ def test_from_the_application_to_the_first_disbursement_in_the_admin(cast, alice
     # 6 instalments: 5 × 8,333,000 and the last 50,000,000 − 41,665,000 = 8,335,000.
     instalments = list(loan.instalments.order_by("seq").values_list("principal", flat=True))
     assert instalments == [8_333_000] * 5 + [8_335_000]
+
+
+def _received(client, applicant, *, officer) -> LoanApplication:
+    form = client.get(reverse(ADD))
+    assert form.status_code == 200
+    assert "01/TD" in form.text
+    added = client.post(reverse(ADD), application_form(applicant))
+    assert added.status_code == 302, added.context["form"].errors
+    application = LoanApplication.objects.get()
+    assert added.url == page(application)
+    assert (application.amount, application.submitted_by) == (50 * M, officer)
+    return application
+
+
+def _taken_to_the_decision(client, application) -> None:
+    shown = client.get(page(application))
+    assert 'name="_step" value="vote"' in shown.text
+    assert 'name="_step" value="certify"' not in shown.text  # the vote comes first
+
+    # Half of those present is not a majority: the error is on the form's field.
+    meeting = {"meeting_date": "10/03/2025", "members_present": "8"}
+    minority = step(client, application, "vote", **meeting, votes_for="4")
+    assert minority.status_code == 200
+    vote_form = next(f for f in minority.context["step_forms"] if f.step == "vote")
+    assert "votes_for" in vote_form.errors
+    assert "4/8" in minority.text
+
+    assert step(client, application, "vote", **meeting, votes_for="7").status_code == 302
+    certification = {"certified_on": "14/03/2025", "reference": "12"}
+    assert step(client, application, "certify", **certification).status_code == 302
+    decision = {"decision": "approve", "decided_on": "20/03/2025"}
+    assert step(client, application, "decide", **decision).status_code == 302
 
 
 def test_a_broken_rule_on_the_application_lands_on_its_field(alice, applicant):

@@ -42,52 +42,9 @@ def alice_api(cast):
 
 
 def test_from_the_application_to_the_first_disbursement(cast, applicant, alice_api):
-    created = post(alice_api, APPLICATIONS, application_body(applicant))
-    assert created.status_code == 201, created.json()
-    application = created.json()
-    assert application["status"] == "submitted"
-    assert application["purpose"] == "Mua 01 con trâu sinh sản"
-    assert application["loan_line"] is None
-    assert (application["vote"], application["certification"], application["decision"]) == (
-        None,
-        None,
-        None,
-    )
-    assert application["office"] == cast.van_quan.pk
-    assert "approved_on" not in application
-    url = f"{APPLICATIONS}{application['id']}/"
-
-    voted = post(
-        alice_api,
-        f"{url}vote/",
-        {"meeting_date": MEETING.isoformat(), "members_present": 9, "votes_for": 8},
-    )
-    assert voted.status_code == 200, voted.json()
-    assert voted.json()["status"] == "voted"
-    assert voted.json()["vote"]["votes_for"] == 8
-    assert voted.json()["vote"]["recorded_by"] == cast.alice.pk
-
-    certified_ = post(
-        alice_api,
-        f"{url}certify/",
-        {"certified_on": CERTIFIED_ON.isoformat(), "reference": "Số 12/XN-UBND"},
-    )
-    assert certified_.status_code == 200, certified_.json()
-    assert certified_.json()["certification"]["reference"] == "Số 12/XN-UBND"
-
-    decided = post(
-        alice_api, f"{url}decide/", {"decision": "approve", "decided_on": DECIDED_ON.isoformat()}
-    )
-    assert decided.status_code == 201, decided.json()
-    body = decided.json()
-    assert body["status"] == "approved"
-    assert body["decision"]["decision"] == "approve"
-    assert body["decision"]["loan"] == body["loan"]
-    loan_id = body["loan"]
-
-    shown = alice_api.get(url).json()
-    assert [shown[k] is not None for k in ("vote", "certification", "decision")] == [True] * 3
-    assert shown["loan"] == loan_id
+    url = _submitted(alice_api, applicant, office=cast.van_quan)
+    _voted_and_certified(alice_api, url, officer=cast.alice)
+    loan_id = _approved(alice_api, url)
 
     loan = alice_api.get(f"{API}/loans/{loan_id}/").json()
     assert (loan["status"], loan["amount"], loan["approved_on"]) == (
@@ -111,6 +68,48 @@ def test_from_the_application_to_the_first_disbursement(cast, applicant, alice_a
     assert [row["principal"] for row in loan["schedule"]] == [8_333_000] * 5 + [8_335_000]
     assert [row["due_date"] for row in loan["schedule"]][:2] == ["2025-10-10", "2026-04-10"]
     assert loan["schedule"][-1]["due_date"] == "2028-04-10"
+
+
+def _submitted(client, applicant, *, office) -> str:
+    created = post(client, APPLICATIONS, application_body(applicant))
+    assert created.status_code == 201, created.json()
+    application = created.json()
+    assert application["status"] == "submitted"
+    assert application["purpose"] == "Mua 01 con trâu sinh sản"
+    assert application["loan_line"] is None
+    steps = (application["vote"], application["certification"], application["decision"])
+    assert steps == (None, None, None)
+    assert application["office"] == office.pk
+    assert "approved_on" not in application
+    return f"{APPLICATIONS}{application['id']}/"
+
+
+def _voted_and_certified(client, url: str, *, officer) -> None:
+    vote = {"meeting_date": MEETING.isoformat(), "members_present": 9, "votes_for": 8}
+    voted = post(client, f"{url}vote/", vote)
+    assert voted.status_code == 200, voted.json()
+    assert voted.json()["status"] == "voted"
+    assert voted.json()["vote"]["votes_for"] == 8
+    assert voted.json()["vote"]["recorded_by"] == officer.pk
+
+    certification = {"certified_on": CERTIFIED_ON.isoformat(), "reference": "Số 12/XN-UBND"}
+    certified_ = post(client, f"{url}certify/", certification)
+    assert certified_.status_code == 200, certified_.json()
+    assert certified_.json()["certification"]["reference"] == "Số 12/XN-UBND"
+
+
+def _approved(client, url: str) -> int:
+    decision = {"decision": "approve", "decided_on": DECIDED_ON.isoformat()}
+    decided = post(client, f"{url}decide/", decision)
+    assert decided.status_code == 201, decided.json()
+    body = decided.json()
+    assert body["status"] == "approved"
+    assert body["decision"]["decision"] == "approve"
+    assert body["decision"]["loan"] == body["loan"]
+    shown = client.get(url).json()
+    assert [shown[k] is not None for k in ("vote", "certification", "decision")] == [True] * 3
+    assert shown["loan"] == body["loan"]
+    return body["loan"]
 
 
 def test_the_loan_line_is_loan_line_and_purpose_is_the_use_of_the_money(cast, alice_api, group):

@@ -1,12 +1,21 @@
 """Origination speaks English under `en` (the catalogue has every string; tests/test_i18n.py
 checks it is complete): the model's names, a step's refusal, and the API's answer."""
 
+import pytest
 from django.utils import translation
 
 from loans.origination.models import LoanApplication
 from tests.api.conftest import API, token_client
 
 from .conftest import submit
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    # A request with Accept-Language activates its language for the thread (LocaleMiddleware)
+    # and leaves it active: the tests after these expect the default again.
+    yield
+    translation.deactivate()
 
 
 def test_the_application_is_named_in_english_and_vietnamese():

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from loans.origination import services
+from loans.origination.models import LoanApplication
 from tests.factories import BorrowerFactory, PointFactory, SavingsGroupFactory
 
 from .conftest import CERTIFIED_ON, DECIDED_ON, MEETING, M, certified, submit, vote
@@ -105,7 +106,10 @@ def test_the_group_list_in_excel(alice, group, meeting):
     assert (tricky.data_type, tricky.quotePrefix) == ("s", True)
 
 
-def test_the_approval_notice_04_td_lists_the_decisions_of_the_day(cast, alice, group, point):
+@pytest.fixture
+def decisions(cast, group):
+    """On 20 March 2025: Hoàng Thị Mai (HN, 50,000,000) and Nông Văn Chuỗi (Decree 28 value
+    chain, 80,000,000) approved, Lục Văn Từ refused; a household of another point approved."""
     mai = certified(BorrowerFactory(savings_group=group, full_name="Hoàng Thị Mai"), by=cast.alice)
     services.approve_application(mai, by=cast.alice, decided_on=DECIDED_ON)
     chain = certified(
@@ -125,6 +129,11 @@ def test_the_approval_notice_04_td_lists_the_decisions_of_the_day(cast, alice, g
     far = certified(BorrowerFactory(savings_group=elsewhere, full_name="Xa Lạ"), by=cast.alice)
     services.approve_application(far, by=cast.alice, decided_on=DECIDED_ON)
 
+    return mai, chain
+
+
+def test_the_approval_notice_04_td_lists_the_decisions_of_the_day(alice, group, point, decisions):
+    mai, chain = decisions
     query = {"transaction_point": point.pk, "decided_on": f"{DECIDED_ON:%d/%m/%Y}"}
     response = alice.get(reverse(NOTICE), query)
     assert response.status_code == 200
@@ -174,3 +183,29 @@ def test_a_certified_date_is_shown_once_per_certification(cast, alice, group, ap
     certified(BorrowerFactory(savings_group=group), by=cast.alice)
     text = group_list(alice, group).text
     assert text.count(f"ngày {CERTIFIED_ON:%d/%m/%Y}") == 1
+
+
+def test_the_commune_certifies_the_whole_list_at_once(cast, alice, group, meeting):
+    # Lò Văn Bình and "=1+2" were voted for and await the certification; Hoàng Thị Mai's is in.
+    shown = group_list(alice, group)
+    assert shown.context["certify_form"] is not None
+    url = shown.request["PATH_INFO"] + "?" + shown.request["QUERY_STRING"]
+    missing = alice.post(url, {"certify_list-certified_on": "15/03/2025"})
+    assert missing.status_code == 200
+    assert "reference" in missing.context["certify_form"].errors
+
+    done = alice.post(
+        url, {"certify_list-certified_on": "15/03/2025", "certify_list-reference": "Số 13/XN"}
+    )
+    assert done.status_code == 302
+    listed = LoanApplication.objects.filter(savings_group=group, meeting_date=MEETING)
+    assert sorted(listed.values_list("status", "certification_ref")) == [
+        ("certified", "Số 12/XN-UBND"),
+        ("certified", "Số 13/XN"),
+        ("certified", "Số 13/XN"),
+        ("withdrawn", ""),
+    ]
+    after = group_list(alice, group)
+    assert after.context["certify_form"] is None
+    assert "Xác nhận của UBND xã: Số 13/XN, ngày 15/03/2025" in after.text
+    assert alice.post(url, {"certify_list-reference": "x"}).status_code == 403

@@ -185,3 +185,28 @@ def test_the_member_count_is_the_groups_own(cast, application, point):
     assert refused_vote(application, by=cast.alice, present=11, votes_for=9).field == (
         "members_present"
     )
+
+
+def test_the_whole_list_is_certified_at_once_or_not_at_all(cast, applicant, group):
+    first = vote(submit(applicant, by=cast.alice), by=cast.alice)
+    second = vote(submit(BorrowerFactory(savings_group=group), by=cast.alice), by=cast.alice)
+    with pytest.raises(ApplicationError) as raised:  # before the meeting: neither is certified
+        services.certify_group_list(
+            group, meeting_date=MEETING, certified_on=APPLIED_ON, reference="12", by=cast.alice
+        )
+    assert raised.value.field == "certified_on"
+    first.refresh_from_db()
+    assert first.status == ApplicationStatus.VOTED
+
+    done = services.certify_group_list(
+        group, meeting_date=MEETING, certified_on=CERTIFIED_ON, reference="12", by=cast.alice
+    )
+    assert sorted(a.pk for a in done) == sorted([first.pk, second.pk])
+    assert "chờ UBND xã xác nhận" in out_of_order(
+        services.certify_group_list,
+        group,
+        meeting_date=MEETING,
+        certified_on=CERTIFIED_ON,
+        reference="12",
+        by=cast.alice,
+    )

@@ -1,5 +1,6 @@
 """The steps between the application and the decision: the group's vote (10/TD), the commune's
-certification of the group's list (03/TD), and the officer's withdrawal."""
+certification of the group's list (03/TD: one application, or the whole list at once), and the
+officer's withdrawal."""
 
 from datetime import date
 
@@ -7,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from borrowers.models import SavingsGroup
 
 from ..models import ApplicationStatus, LoanApplication
 from ..selectors import group_member_count
@@ -101,6 +104,32 @@ def certify(
     application.certification_recorded_by = by
     move(application, ApplicationStatus.CERTIFIED, by=by)
     return application
+
+
+@transaction.atomic
+def certify_group_list(
+    group: SavingsGroup,
+    *,
+    meeting_date: date,
+    certified_on: date,
+    reference: str,
+    by: AbstractBaseUser,
+) -> list[LoanApplication]:
+    """Record the commune's certification of a group's whole list 03/TD (one meeting): each
+    application voted at it and not yet certified is certified, each by `certify` with its
+    rule; all of them or none."""
+    pending = LoanApplication.objects.filter(
+        savings_group=group, meeting_date=meeting_date, status=ApplicationStatus.VOTED
+    ).order_by("id")
+    certified = [
+        certify(application, certified_on=certified_on, reference=reference, by=by)
+        for application in pending
+    ]
+    if not certified:
+        raise ApplicationError(
+            _("Danh sách 03/TD này không còn đề nghị nào chờ UBND xã xác nhận."), code=STATE
+        )
+    return certified
 
 
 @transaction.atomic

@@ -39,16 +39,12 @@ def submit_application(
     (for an entrusted programme: in an active group), has no other open application in the
     programme, and the programme's caps, eligibility and Decree 28 list hold now, not only at
     approval (`loans.services.check_eligibility`)."""
-    # One submission of a household at a time, as create_loan serialises its approvals.
-    borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
-    check_dated(applied_on, field="applied_on")
+    borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)  # one at a time
     application = LoanApplication(
         borrower=borrower,
         programme=programme,
         loan_line=loan_line,
-        savings_group_id=borrower.savings_group_id,
-        transaction_point_id=borrower.transaction_point_id,
-        office_id=borrower.office_id,
+        **_placement(borrower),
         amount=amount,
         term_months=term_months,
         grace_months=programme.grace_months if grace_months is None else grace_months,
@@ -60,11 +56,26 @@ def submit_application(
         applied_on=applied_on,
         submitted_by=by,
     )
+    _check_submission(application)
+    save(application, by=by)
+    return application
+
+
+def _check_submission(application: LoanApplication) -> None:
+    """The rules in this order, so the first broken one is the one reported."""
+    check_dated(application.applied_on, field="applied_on")
     check_household(application, code="invalid")
     _check_eligible(application)
     _check_no_open_application(application)
-    save(application, by=by)
-    return application
+
+
+def _placement(borrower: Borrower) -> dict:
+    """Where the household is when it applies: the group that votes, its point and office."""
+    return {
+        "savings_group_id": borrower.savings_group_id,
+        "transaction_point_id": borrower.transaction_point_id,
+        "office_id": borrower.office_id,
+    }
 
 
 def _check_eligible(application: LoanApplication) -> None:
