@@ -196,7 +196,11 @@ class LoanCreateSerializer(serializers.Serializer):
         slug_field="code", queryset=Programme.objects.all(), help_text="Programme code."
     )
     purpose = serializers.CharField(
-        max_length=30, required=False, allow_blank=True, help_text="Loan line code."
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text="Loan line code (dòng vay). In POST /api/v1/applications/ the line is "
+        "`loan_line`, and `purpose` is what the money is for.",
     )
     amount = money(help_text="Approved amount in đồng, at most the programme's cap.")
     term_months = serializers.IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)
