@@ -32,6 +32,7 @@ from borrowers.api import (
 from core.errors import DomainError
 from loans.api import LoanViewSet
 from loans.models import JournalIsAppendOnly
+from loans.origination.api import LoanApplicationViewSet
 from programmes.api import ProgrammeViewSet
 from tasks.api import JobViewSet
 
@@ -45,6 +46,7 @@ router.register("associations", AssociationViewSet, basename="association")
 router.register("savings-groups", SavingsGroupViewSet, basename="savings-group")
 router.register("borrowers", BorrowerViewSet, basename="borrower")
 router.register("loans", LoanViewSet, basename="loan")
+router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
 
 
@@ -71,7 +73,7 @@ urlpatterns = [
 # --- errors ----------------------------------------------------------------------------------
 
 # Codes of a rule broken by an object's state, or of a reused idempotency key: 409, not 400.
-STATE_CODES = {"loan_state", "idempotency_conflict"}
+STATE_CODES = {"loan_state", "application_state", "idempotency_conflict"}
 
 
 def exception_handler(exc, context):

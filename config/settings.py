@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "loans",
     "loans.reconciliation",
     "loans.reports",
+    "loans.origination",
     "tasks",
 ]
 
@@ -312,6 +313,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LoanStatusEnum": "loans.models.LoanStatus",
         "TransactionKindEnum": "loans.models.TransactionKind",
+        "ApplicationStatusEnum": "loans.origination.models.ApplicationStatus",
         "PositionStatusEnum": "loans.api.serializers.POSITION_STATUSES",
         "JobKindEnum": "tasks.models.JobRun.Kind",
         "JobStatusEnum": "tasks.models.JobRun.Status",

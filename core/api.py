@@ -1,4 +1,5 @@
-"""Pieces every app's API shares: action permissions, scoped related ids, business dates."""
+"""Pieces every app's API shares: action permissions, scoped related ids, codes, amounts in
+đồng, business dates."""
 
 from datetime import date
 
@@ -6,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, permissions, serializers
 
+# The largest cap of any programme (Decree 28 value chain, firms); each programme's own cap is
+# checked by the service.
+MAX_AMOUNT = 2_000_000_000
 # VBSP was founded in 2002: no approval, posting, position or job is dated before 2000.
 EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
 
@@ -30,6 +34,21 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return self.selector(getattr(request, "user", None))
+
+
+def money(**kwargs) -> serializers.IntegerField:
+    """An amount in whole đồng, within the largest programme cap."""
+    kwargs.setdefault("min_value", 1)
+    return serializers.IntegerField(max_value=MAX_AMOUNT, **kwargs)
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object named by its code; a code no database could hold (NUL) does not exist."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
 
 
 def business_date(value: date) -> date:

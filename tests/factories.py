@@ -124,6 +124,7 @@ def staff_user(username: str, *, office: TransactionOffice | None, branch: Branc
             content_type__app_label__in=[
                 "borrowers",
                 "loans",
+                "origination",
                 "reconciliation",
                 "reports",
                 "tasks",

@@ -218,3 +218,14 @@ class TestDemoLogins:
 
         user = get_user_model().objects.get(username="canbo.bacson")
         assert user.check_password("mat-khau-rieng-123")
+
+    def test_officers_record_applications_and_the_analyst_reads_them(self, db):
+        call_command("create_demo_logins", stdout=io.StringIO())
+        users = get_user_model().objects
+        officer = users.get(username="canbo.vanquan")
+        assert officer.has_perm("origination.add_loanapplication")
+        assert officer.has_perm("origination.change_loanapplication")
+        assert not officer.has_perm("origination.decide_loanapplication")  # the director's
+        analyst = users.get(username="phantich.tinh")
+        assert analyst.has_perm("origination.view_loanapplication")
+        assert not analyst.has_perm("origination.add_loanapplication")

@@ -13,24 +13,15 @@ from rest_framework import serializers
 
 from borrowers.models import Borrower
 from borrowers.selectors import borrowers_for
-from core.api import ScopedPrimaryKeyRelatedField, business_date
+from core.api import CodeRelatedField, ScopedPrimaryKeyRelatedField, business_date, money
 from programmes.models import LoanPurpose, Programme
 
 from ..models import Instalment, Loan, LoanTransaction
 from ..selectors import position_of, schedule_in_force
 
-# The largest cap of any programme (Decree 28 value chain, firms); each programme's own cap is
-# checked by the service.
-MAX_AMOUNT = 2_000_000_000
 MAX_TERM_MONTHS = 600
 FREQUENCY_CHOICES = [(months, str(label)) for months, label in Loan.FREQUENCY_CHOICES]
 POSITION_STATUSES = ["not_disbursed", "current", "overdue", "frozen", "closed", "written_off"]
-
-
-def money(**kwargs) -> serializers.IntegerField:
-    """An amount in whole đồng, within the largest programme cap."""
-    kwargs.setdefault("min_value", 1)
-    return serializers.IntegerField(max_value=MAX_AMOUNT, **kwargs)
 
 
 def value_date(**kwargs) -> serializers.DateField:
@@ -193,15 +184,6 @@ class PostingResultSerializer(serializers.Serializer):
 # --- inputs ----------------------------------------------------------------------------------
 
 
-class CodeRelatedField(serializers.SlugRelatedField):
-    """An object named by its code; a code no database could hold (NUL) does not exist."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
-        return super().to_internal_value(data)
-
-
 class LoanCreateSerializer(serializers.Serializer):
     """An approved loan (thông báo 04/TD); eligibility and caps are checked by the service."""
 
@@ -214,7 +196,11 @@ class LoanCreateSerializer(serializers.Serializer):
         slug_field="code", queryset=Programme.objects.all(), help_text="Programme code."
     )
     purpose = serializers.CharField(
-        max_length=30, required=False, allow_blank=True, help_text="Loan line code."
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text="Loan line code (dòng vay). In POST /api/v1/applications/ the line is "
+        "`loan_line`, and `purpose` is what the money is for.",
     )
     amount = money(help_text="Approved amount in đồng, at most the programme's cap.")
     term_months = serializers.IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)

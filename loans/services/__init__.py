@@ -4,7 +4,7 @@ each locking the loan row, checking the rule, and appending to the journal (DESI
 One module per family of operations; callers import the package (`from loans import services`)
 and find every public service here:
 
-- origination: create_loan (approval, thông báo 04/TD, with the eligibility rules)
+- origination: create_loan (approval, thông báo 04/TD), check_eligibility (its rules, alone)
 - disbursement: disburse
 - repayment: record_repayment (and the "total or parts" rule)
 - reversal: reverse
@@ -19,7 +19,7 @@ from .checks import today
 from .disbursement import disburse
 from .errors import IdempotencyConflict, LoanError
 from .journal import REVERSIBLE
-from .origination import create_loan
+from .origination import check_eligibility, create_loan
 from .overdue import overdue_transfers, record_overdue_transfers
 from .repayment import check_total_or_parts, record_repayment
 from .reversal import reverse
@@ -34,6 +34,7 @@ __all__ = [
     "LoanError",
     "adjust_schedule",
     "change_status",
+    "check_eligibility",
     "check_total_or_parts",
     "create_loan",
     "disburse",

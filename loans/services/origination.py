@@ -34,26 +34,73 @@ def create_loan(
 ) -> Loan:
     """Approve a loan (thông báo 04/TD) after the programme's eligibility rules (DOMAIN.md §2)."""
     Borrower.objects.select_for_update().get(pk=borrower.pk)  # serialise a household's approvals
-    loan = Loan(
-        contract_number=contract_number or _next_contract_number(borrower),
+    loan = _draft(
         borrower=borrower,
         programme=programme,
-        purpose=purpose,
-        **_placement(borrower),
-        approved_amount=positive(amount, "amount"),
+        amount=amount,
         term_months=term_months,
-        grace_months=programme.grace_months if grace_months is None else grace_months,
+        grace_months=grace_months,
         principal_frequency_months=principal_frequency_months,
         due_day=due_day,
-        approved_on=approved_on,
+        purpose=purpose,
         approved_list_ref=approved_list_ref,
         approved_list_date=approved_list_date,
-        created_by=by,
     )
+    loan.contract_number = contract_number or _next_contract_number(borrower)
+    loan.approved_on = approved_on
+    loan.created_by = by
     _check_eligibility(loan)
     loan.due_day = due_day or loan.transaction_point.session_day
     loan.save(force_insert=True)
     return loan
+
+
+def check_eligibility(
+    *,
+    borrower: Borrower,
+    programme: Programme,
+    amount: int,
+    term_months: int,
+    grace_months: int | None = None,
+    principal_frequency_months: int = 6,
+    due_day: int | None = None,
+    purpose: LoanPurpose | None = None,
+    approved_list_ref: str = "",
+    approved_list_date: date | None = None,
+) -> None:
+    """Whether the household may be lent this now (DOMAIN.md §2): the programme open and for its
+    category, terms, channel, the Decree 28 list, caps per household, one exclusive line.
+
+    Raises LoanError for the first rule broken. The same rules `create_loan` applies at approval;
+    an application (01/TD) is checked with them when it is submitted."""
+    _check_eligibility(
+        _draft(
+            borrower=borrower,
+            programme=programme,
+            amount=amount,
+            term_months=term_months,
+            grace_months=grace_months,
+            principal_frequency_months=principal_frequency_months,
+            due_day=due_day,
+            purpose=purpose,
+            approved_list_ref=approved_list_ref,
+            approved_list_date=approved_list_date,
+        )
+    )
+
+
+def _draft(
+    *, borrower: Borrower, programme: Programme, amount: int, grace_months: int | None, **terms
+) -> Loan:
+    """The loan the terms describe, unsaved, held where its household is."""
+    return Loan(
+        borrower=borrower,
+        programme=programme,
+        **_placement(borrower),
+        approved_amount=positive(amount, "amount"),
+        grace_months=programme.grace_months if grace_months is None else grace_months,
+        **terms,
+    )
 
 
 def _placement(borrower: Borrower) -> dict:
@@ -88,7 +135,7 @@ def _check_programme(loan: Loan) -> None:
         raise LoanError(_("Chương trình này không còn áp dụng."), field="programme")
     if purpose is not None and purpose.programme_id != programme.pk:
         raise LoanError(_("Dòng vay không thuộc chương trình đã chọn."), field="purpose")
-    if loan.approved_on > today():
+    if loan.approved_on is not None and loan.approved_on > today():
         raise LoanError(_("Ngày phê duyệt không được sau ngày hôm nay."), field="approved_on")
     categories = programme.borrower_categories or []
     if categories and borrower.household_category not in categories:

@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 
 from borrowers.models import Association
 from loans import services
+from loans.origination.services import submit_application
+from programmes.models import Programme
 from tests.conftest import approved_loan
 from tests.factories import AssociationFactory, BorrowerFactory, PointFactory, SavingsGroupFactory
 
@@ -54,6 +56,7 @@ class Site:
     borrower: object
     loan: object
     entry: object  # the loan's disbursement
+    application: object  # the household's application (01/TD) in another programme
 
 
 def build_site(office, user, *, national_id: str) -> Site:
@@ -66,7 +69,16 @@ def build_site(office, user, *, national_id: str) -> Site:
     )
     entry = services.disburse(loan, amount=20_000_000, on=date(2025, 1, 10), by=user)
     loan.refresh_from_db()
-    return Site(office, point, association, group, borrower, loan, entry)
+    application = submit_application(
+        borrower=borrower,
+        programme=Programme.objects.get(code="NSVSMT"),
+        amount=20_000_000,
+        term_months=36,
+        purpose="Xây bể nước",
+        applied_on=date(2025, 1, 3),
+        by=user,
+    )
+    return Site(office, point, association, group, borrower, loan, entry, application)
 
 
 @pytest.fixture

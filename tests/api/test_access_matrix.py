@@ -13,6 +13,13 @@ from .conftest import API
 
 # (method, route, the site object whose id fills {id}, or None for a collection).
 ROUTES = [
+    ("get", "/applications/", None),
+    ("post", "/applications/", None),
+    ("get", "/applications/{id}/", "application"),
+    ("post", "/applications/{id}/vote/", "application"),
+    ("post", "/applications/{id}/certify/", "application"),
+    ("post", "/applications/{id}/decide/", "application"),
+    ("post", "/applications/{id}/withdraw/", "application"),
     ("get", "/associations/", None),
     ("get", "/associations/{id}/", "association"),
     ("get", "/borrowers/", None),
@@ -111,6 +118,7 @@ def test_an_officer_cannot_reach_another_offices_objects(sites, clients, method,
         ("/savings-groups/", "group", None),
         ("/borrowers/", "borrower", None),
         ("/loans/", "loan", None),
+        ("/applications/", "application", None),
     ],
 )
 def test_lists_show_only_the_users_offices(sites, clients, route, own, foreign):

@@ -43,6 +43,7 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 FIRST_DAY = date(2025, 1, 10)  # the seeded loans' first disbursement
 # Which seeded object an operation's {id} names, by the path's first segment.
 SEEDED = {
+    "applications": "application",
     "associations": "association",
     "borrowers": "borrower",
     "loans": "loan",
@@ -70,6 +71,18 @@ def wsgi_requests():
     request_finished.connect(close_old_connections)
 
 
+DATES = {
+    "value_date",
+    "approved_on",
+    "as_of",
+    "approved_list_date",
+    "applied_on",
+    "meeting_date",
+    "certified_on",
+    "decided_on",
+}
+
+
 def plausible(case, sites) -> None:
     """Bend a generated positive case towards one the server may accept, still within the
     schema: ids of seeded objects, amounts within the HN cap, dates since the seeded loan."""
@@ -89,7 +102,7 @@ def plausible(case, sites) -> None:
                 container[name] = links[name]
             elif name in {"amount", "principal", "interest"} and isinstance(value, int):
                 container[name] = value % 5_000_000 + (name == "amount")
-            elif name in {"value_date", "approved_on", "as_of", "approved_list_date"} and value:
+            elif name in DATES and value:
                 day = date.fromisoformat(value).toordinal()
                 container[name] = date.fromordinal(first + day % span).isoformat()
             elif name == "date_of_birth" and value:

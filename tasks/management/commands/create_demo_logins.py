@@ -27,15 +27,18 @@ STAFF = [
 
 
 def officer_permissions():
+    # Officers receive applications and record their steps; the decision is the director's
+    # (the superuser decides in the demo until the roles give it to an office director).
     return Permission.objects.filter(
         Q(content_type__app_label__in=OFFICER_APPS)
         | Q(content_type__app_label="programmes", codename__startswith="view_")
+        | (Q(content_type__app_label="origination") & ~Q(codename="decide_loanapplication"))
     )
 
 
 def analyst_permissions():
     return Permission.objects.filter(
-        content_type__app_label__in=READ_APPS, codename__startswith="view_"
+        Q(content_type__app_label__in=[*READ_APPS, "origination"]), codename__startswith="view_"
     )
 
 
