@@ -4,11 +4,11 @@
 import re
 from datetime import date
 
-import loans.reports.admin  # noqa: F401  (registers the report pages on the admin site)
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+import loans.reports.admin  # noqa: F401  (registers the report pages on the admin site)
 from loans import services
 from tests.conftest import approved_loan
 
