@@ -315,6 +315,8 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "loans.api.serializers.POSITION_STATUSES",
         "JobKindEnum": "tasks.models.JobRun.Kind",
         "JobStatusEnum": "tasks.models.JobRun.Status",
+        "JobScopeEnum": "tasks.models.JobRun.Scope",
+        "JobPartitionStatusEnum": "tasks.models.JobPartition.Status",
         "AssociationKindEnum": "borrowers.models.Association.Kind",
         "AssociationLevelEnum": "borrowers.models.Association.Level",
     },

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -53,7 +54,9 @@ class JobRun(models.Model):
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
     # When a partition last started or finished: a run that goes on without this moving for
     # settings.JOB_STALLED_AFTER is stalled (tasks/jobs/runs.py).
-    progressed_at = models.DateTimeField(_("tiến triển lần cuối"), null=True, blank=True)
+    progressed_at = models.DateTimeField(
+        _("tiến triển lần cuối"), null=True, blank=True, default=timezone.now
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -3,6 +3,7 @@
 before are the branch's, and progressed when they last changed."""
 
 import django.db.models.deletion
+import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 from django.db.models import F
@@ -50,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='jobrun',
             name='progressed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='tiến triển lần cuối'),
+            field=models.DateTimeField(blank=True, default=django.utils.timezone.now, null=True, verbose_name='tiến triển lần cuối'),
         ),
         migrations.AddField(
             model_name='jobrun',
