@@ -4,8 +4,8 @@ month; a stalled or failed run is resumed from its page. The reconciliation's re
 their pages in loans/reports/admin/.
 
 Officers see the branch's runs and their own office's, and of each only their office's part
-(tasks/selectors.py); the figures are shown per request, hence the columns built in
-`get_list_display` and `get_fields`."""
+(tasks/selectors.py); the figures are shown per request, hence the columns of RunFigures
+built in `get_list_display` and `get_fields`."""
 
 from datetime import timedelta
 
@@ -87,49 +87,44 @@ class ReconciliationRunForm(forms.Form):
         return month
 
 
-def figure_columns(request) -> dict:
+class RunFigures:
     """The columns whose figures depend on who looks (an officer: their office's part)."""
 
-    def view(obj: JobRun):
-        return run_view_for(request.user, obj)
+    def __init__(self, request) -> None:
+        self.user = request.user
+
+    def _view(self, obj: JobRun):
+        return run_view_for(self.user, obj)
 
     @admin.display(description=_("tiến độ"))
-    def progress_display(obj: JobRun) -> str:
-        return f"{view(obj).progress}%"
+    def progress(self, obj: JobRun) -> str:
+        return f"{self._view(obj).progress}%"
 
     @admin.display(description=JobRun._meta.get_field("counts").verbose_name)
-    def counts_display(obj: JobRun) -> str:
-        counts = view(obj).counts
+    def counts(self, obj: JobRun) -> str:
+        counts = self._view(obj).counts
         if not counts:
             return "–"
         return format_html_join(", ", "{}: {}", sorted(counts.items()))
 
     @admin.display(description=JobRun._meta.get_field("parts_done").verbose_name)
-    def parts_display(obj: JobRun) -> str:
-        figures = view(obj)
+    def parts(self, obj: JobRun) -> str:
+        figures = self._view(obj)
         return f"{figures.parts_done}/{figures.parts_total}"
 
     @admin.display(description=JobRun._meta.get_field("error").verbose_name)
-    def error_display(obj: JobRun) -> str:
-        return view(obj).error or "–"
+    def error(self, obj: JobRun) -> str:
+        return self._view(obj).error or "–"
 
     @admin.display(description=_("từng phòng giao dịch"))
-    def partitions_display(obj: JobRun) -> str:
+    def partitions(self, obj: JobRun) -> str:
         rows = [
-            (part.office.name, part.get_status_display(), part.attempts)
-            for part in view(obj).partitions
+            (part.office.name, part.get_status_display(), _("%(n)d lần") % {"n": part.attempts})
+            for part in self._view(obj).partitions
         ]
         if not rows:
             return "–"
-        return format_html_join("", "<div>{}: {} ({} lần)</div>", rows)
-
-    return {
-        "progress": progress_display,
-        "counts": counts_display,
-        "parts": parts_display,
-        "error": error_display,
-        "partitions": partitions_display,
-    }
+        return format_html_join("", "<div>{}: {} ({})</div>", rows)
 
 
 @admin.register(JobRun)
@@ -141,15 +136,15 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return job_runs_for(request.user)
 
     def get_list_display(self, request):
-        columns = figure_columns(request)
+        figures = RunFigures(request)
         return [
             "id",
             "kind",
             "period",
             "scope_display",
             "status",
-            columns["progress"],
-            columns["counts"],
+            figures.progress,
+            figures.counts,
             "started_at",
             "finished_at",
             "duration",
@@ -157,17 +152,17 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ]
 
     def get_fields(self, request, obj=None):
-        columns = figure_columns(request)
+        figures = RunFigures(request)
         return [
             "kind",
             "period",
             "scope_display",
             "status",
-            columns["progress"],
-            columns["parts"],
-            columns["partitions"],
-            columns["counts"],
-            columns["error"],
+            figures.progress,
+            figures.parts,
+            figures.partitions,
+            figures.counts,
+            figures.error,
             "created_at",
             "started_at",
             "finished_at",

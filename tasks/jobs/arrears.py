@@ -138,17 +138,7 @@ def finish_arrears(*, run_id: int) -> JobRun | None:
         return None
     as_of = date.fromisoformat(run.period)
     scope = runs.scope_of(run)
-    rows = PositionSnapshot.objects.filter(as_of=as_of)
-    if scope is not None:
-        rows = rows.filter(office_id__in=scope)
-    totals = rows.aggregate(
-        loans=Count("id"),
-        overdue_loans=Count("id", filter=Q(overdue_principal__gt=0)),
-        outstanding_principal=Sum("outstanding_principal"),
-        overdue_principal=Sum("overdue_principal"),
-        interest_arrears=Sum("interest_arrears"),
-    )  # one pass over the day's rows
-    counts = {key: int(value or 0) for key, value in totals.items()}
+    counts = _totals(as_of=as_of, office_ids=scope)
     if scope is not None:
         # A run for some offices replaced only their rows. It does not record the day for the
         # reports: a SnapshotDay says "the whole day's snapshot is complete, read from the
@@ -174,6 +164,21 @@ def finish_arrears(*, run_id: int) -> JobRun | None:
         )
 
     return runs.mark_done(run, counts, then=record_complete_day)
+
+
+def _totals(*, as_of: date, office_ids: list[int] | None) -> dict[str, int]:
+    """The day's snapshot totals, of every office or of `office_ids`, in one pass."""
+    rows = PositionSnapshot.objects.filter(as_of=as_of)
+    if office_ids is not None:
+        rows = rows.filter(office_id__in=office_ids)
+    totals = rows.aggregate(
+        loans=Count("id"),
+        overdue_loans=Count("id", filter=Q(overdue_principal__gt=0)),
+        outstanding_principal=Sum("outstanding_principal"),
+        overdue_principal=Sum("overdue_principal"),
+        interest_arrears=Sum("interest_arrears"),
+    )
+    return {key: int(value or 0) for key, value in totals.items()}
 
 
 def _analyze_snapshots() -> None:

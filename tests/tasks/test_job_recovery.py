@@ -162,3 +162,18 @@ def test_two_runs_of_one_day_take_turns(portfolio, settings):
     assert errors == []
     assert [run.status for run in results] == ["done", "done"]
     assert _snapshot_digest(AS_OF) == clean
+
+
+def test_the_dashboard_reads_the_runs_that_need_someone(portfolio, cast, settings):
+    from tasks.selectors import runs_needing_attention_for
+
+    branch, _ = arrears.create_arrears_run(as_of=AS_OF)
+    bac_son, _ = arrears.create_arrears_run(as_of=AS_OF, offices=[cast.bac_son.pk])
+    done = arrears.run_arrears(as_of=AS_OF)
+    _stopped_long_ago(branch, settings)
+    _stopped_long_ago(bac_son, settings)
+
+    # Stalled now (marked on the way), newest first; a finished run needs nobody.
+    assert list(runs_needing_attention_for(cast.carol)) == [bac_son, branch]
+    assert list(runs_needing_attention_for(cast.alice)) == [branch]  # not Bắc Sơn's own run
+    assert done not in runs_needing_attention_for(cast.carol)

@@ -85,6 +85,21 @@ def run_bench(
     result["loans"] = Loan.objects.count()
     result["database"] = database()
     stage(1)
+    result |= _timings(as_of, repeat=repeat, sample=sample, seed=seed, in_process=in_process,
+                       say=say, stage=stage)  # fmt: skip
+    result["workers"] = list(workers) or None
+    result["nightly_s_by_workers"] = _on_workers(as_of, workers, say=say)
+    stage(6)
+    result |= ratios(result)
+    result["load_average_end"] = os.getloadavg()
+    return {key: result.get(key) for key in KEYS} | {
+        key: value for key, value in result.items() if key not in KEYS
+    }
+
+
+def _timings(as_of: dt.date, *, repeat, sample, seed, in_process, say, stage) -> dict:
+    """The night, the floor, the per-loan loop, the pages and reports (stages 2 to 5)."""
+    result: dict = {}
     say(f"nightly arrears job ({repeat}×, {'in process' if in_process else 'subprocess'}) …")
     result |= time_nightly(as_of, repeat=repeat, in_process=in_process)
     stage(2)
@@ -98,14 +113,7 @@ def run_bench(
     result["admin_list_ms"] = time_pages({"admin_list": "/admin/loans/loan/"})["admin_list"]
     result |= time_extras(as_of)
     stage(5)
-    result["workers"] = list(workers) or None
-    result["nightly_s_by_workers"] = _on_workers(as_of, workers, say=say)
-    stage(6)
-    result |= ratios(result)
-    result["load_average_end"] = os.getloadavg()
-    return {key: result.get(key) for key in KEYS} | {
-        key: value for key, value in result.items() if key not in KEYS
-    }
+    return result
 
 
 def _on_workers(as_of: dt.date, workers: tuple[int, ...], *, say) -> dict | None:
