@@ -51,15 +51,16 @@ def create_arrears_run(
     *, as_of: date, by=None, offices: list[int] | None = None
 ) -> tuple[JobRun, list[int]]:
     """A queued JobRun for business date `as_of` and the office partitions it will cover: every
-    office with open loans, or those of them among `offices` (a run for some offices only)."""
-    loans = Loan.objects.all() if offices is None else Loan.objects.filter(office_id__in=offices)
-    # The distinct offices come from the database, not a million ids through Python.
-    office_ids = list(
-        loans_open_on(loans, as_of=as_of)
-        .order_by("office_id")
-        .values_list("office_id", flat=True)
-        .distinct()
-    )
+    office with open loans or with rows of that day to replace, or the `offices` asked for (a
+    run for some offices only)."""
+    if offices is None:
+        # The distinct offices come from the database, not a million ids through Python.
+        with_loans = loans_open_on(Loan.objects.all(), as_of=as_of).values_list("office_id")
+        with_rows = PositionSnapshot.objects.filter(as_of=as_of).values_list("office_id")
+        office_ids = sorted({pk for (pk,) in with_loans.order_by().distinct()}
+                            | {pk for (pk,) in with_rows.order_by().distinct()})  # fmt: skip
+    else:
+        office_ids = sorted(set(offices))
     run = runs.create_run(
         kind=JobRun.Kind.ARREARS,
         period=as_of.isoformat(),

@@ -176,3 +176,15 @@ def test_the_admin_marks_a_stalled_run_and_resumes_it(sites, cast, client, captu
     run.refresh_from_db()
     assert response.status_code == 302 and run.status == "done"
     assert offices_with_rows() == {cast.van_quan.pk, cast.bac_son.pk}
+
+
+def test_an_office_run_covers_its_office_even_with_no_open_loan(sites, cast):
+    from tests.factories import OfficeFactory
+
+    empty = OfficeFactory(branch=cast.branch, code="DLA", name="PGD NHCSXH huyện Đình Lập")
+
+    run = arrears.run_arrears(as_of=AS_OF, offices=[empty.pk])
+
+    # Its partition ran (replacing that office's rows of the day, here none) and found nothing.
+    assert (run.status, run.parts_total, run.counts["loans"]) == ("done", 1, 0)
+    assert run.partitions.get().office == empty
