@@ -73,7 +73,7 @@ urlpatterns = [
 # --- errors ----------------------------------------------------------------------------------
 
 # Codes of a rule broken by an object's state, or of a reused idempotency key: 409, not 400.
-STATE_CODES = {"loan_state", "application_state", "idempotency_conflict"}
+STATE_CODES = {"loan_state", "application_state", "idempotency_conflict", "job_state"}
 
 
 def exception_handler(exc, context):

@@ -10,6 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("vbsp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["tasks"])
+# Minutes between two looks for runs that stopped progressing (settings.JOB_STALLED_AFTER).
+STALL_CHECK_MINUTES = int(os.environ.get("JOB_STALL_CHECK_MINUTES", "5"))
+
 
 app.conf.beat_schedule = {
     # Yesterday's positions for every open loan, at 01:00 in the branch's time zone.
@@ -18,5 +21,10 @@ app.conf.beat_schedule = {
     "monthly-reconciliation": {
         "task": "tasks.monthly_reconciliation",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    # Runs that stopped progressing (a lost worker, no worker at all) are flagged "stalled".
+    "mark-stalled-runs": {
+        "task": "tasks.mark_stalled_runs",
+        "schedule": crontab(minute=f"*/{STALL_CHECK_MINUTES}"),
     },
 }

@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "loans.api.serializers.POSITION_STATUSES",
         "JobKindEnum": "tasks.models.JobRun.Kind",
         "JobStatusEnum": "tasks.models.JobRun.Status",
+        "JobScopeEnum": "tasks.models.JobRun.Scope",
+        "JobPartitionStatusEnum": "tasks.models.JobPartition.Status",
         "AssociationKindEnum": "borrowers.models.Association.Kind",
         "AssociationLevelEnum": "borrowers.models.Association.Level",
     },
@@ -332,11 +334,49 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "vbsp")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "3600"))
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-# The visibility timeout must exceed the longest task time limit, or Redis redelivers a task
-# that is still running to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Jobs that recover from a lost worker (issue 12). The tasks acknowledge late: a partition
+# whose worker dies mid-run stays unacknowledged in Redis and is handed to another worker once
+# its visibility timeout has passed. So the timeout must exceed the longest a task may run (else
+# a partition still running would be handed out a second time), and the closer it is to that
+# limit, the sooner a lost partition runs again. The limit is sized to one partition (one
+# office): ~1 s per 15,000 loans here (bench: 1M loans in ~55 offices, 48 s on one worker), so
+# 10 minutes leave a hundredfold margin for a large office on a busy server; a lost partition
+# is redelivered within 15 minutes plus one sweep of the unacknowledged tasks (every minute).
+JOB_PARTITION_TIME_LIMIT = int(
+    os.environ.get("JOB_PARTITION_TIME_LIMIT", os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
+)
+CELERY_TASK_TIME_LIMIT = JOB_PARTITION_TIME_LIMIT
+# The soft limit raises inside the task first, so a partition rolls back and says why.
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_PARTITION_TIME_LIMIT - max(1, JOB_PARTITION_TIME_LIMIT // 10)
+CELERY_VISIBILITY_TIMEOUT = int(
+    os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(JOB_PARTITION_TIME_LIMIT + 300))
+)
+if CELERY_VISIBILITY_TIMEOUT <= JOB_PARTITION_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed JOB_PARTITION_TIME_LIMIT, or Redis hands a "
+        "partition that is still running to a second worker."
+    )
+# How often a worker looks for tasks whose visibility timeout has passed (kombu's default,
+# 10 s × every 10th look, would add up to 100 s).
+CELERY_UNACKED_RESTORE_INTERVAL = int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "60"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
+}
+# A run none of whose partitions started or finished for this long is marked stalled (by a beat
+# task every JOB_STALL_CHECK_MINUTES, config/celery.py, and whenever runs are read): longer
+# than a partition may run and than the broker takes to hand a lost one to another worker, so
+# a stalled run is one that will not finish by itself: `run_arrears --resume RUN`, the admin's
+# button or POST /api/v1/jobs/{id}/resume/ runs what is left of it.
+JOB_STALLED_AFTER = int(
+    os.environ.get(
+        "JOB_STALLED_AFTER", str(CELERY_VISIBILITY_TIMEOUT + 2 * CELERY_UNACKED_RESTORE_INTERVAL)
+    )
+)
+# Seconds a partition waits before it commits: for the test that kills a worker mid-partition
+# (tests/tasks/test_worker_recovery.py); 0 everywhere else.
+JOB_PARTITION_TEST_DELAY = float(os.environ.get("JOB_PARTITION_TEST_DELAY", "0"))
 
 # --- Domain settings (DOMAIN.md decisions, configurable) -------------------------------------
 # Upper bounds (days past due) of the ageing buckets: current, 1-30, 31-90, 91-180, 181-360, >360.

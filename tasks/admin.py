@@ -1,12 +1,18 @@
-"""Job runs with their progress, and the pages that start a run: the nightly arrears for a date,
-the monthly reconciliation for a month. The reconciliation's results have their pages in
-loans/reports/admin/."""
+"""Job runs with their progress, and the pages that start a run: the nightly arrears for a date
+(of the whole branch, or of one office: an officer's own), the monthly reconciliation for a
+month; a stalled or failed run is resumed from its page. The reconciliation's results have
+their pages in loans/reports/admin/.
+
+Officers see the branch's runs and their own office's, and of each only their office's part
+(tasks/selectors.py); the figures are shown per request, hence the columns of RunFigures
+built in `get_list_display` and `get_fields`."""
 
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,21 +21,47 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.admin.base import is_branch_level
+from borrowers.models import TransactionOffice
+from borrowers.selectors import offices_for
 from core.admin import ReadOnlyMixin
+from core.errors import DomainError
 from loans.reconciliation.months import parse_month, previous_month
 
+from .jobs import runs
 from .models import JobRun
-from .tasks import start_arrears, start_reconciliation
+from .selectors import can_start_for, job_runs_for, run_view_for
+from .tasks import resume_run, start_arrears, start_reconciliation
 
 
 class ArrearsRunForm(forms.Form):
-    """The business date to compute positions for (any past date)."""
+    """The business date to compute positions for (any past date), and the office: the whole
+    branch, or one office (an officer's own office, which they must choose)."""
 
     as_of = forms.DateField(
         label=_("ngày số liệu"),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
         help_text=_("dd/mm/yyyy; mặc định là hôm qua."),
     )
+    office = forms.ModelChoiceField(
+        label=_("phòng giao dịch"),
+        queryset=TransactionOffice.objects.none(),
+        required=False,
+        empty_label=_("Toàn chi nhánh"),
+        error_messages={
+            "required": _(
+                "Cán bộ phòng giao dịch chỉ chạy cho phòng giao dịch của mình, "
+                "không chạy cho toàn chi nhánh."
+            )
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        office = self.fields["office"]
+        office.queryset = offices_for(user).order_by("code")
+        if not is_branch_level(user):
+            office.required, office.empty_label = True, None
+            office.help_text = _("Chỉ phòng giao dịch của mình.")
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
@@ -55,39 +87,92 @@ class ReconciliationRunForm(forms.Form):
         return month
 
 
+class RunFigures:
+    """The columns whose figures depend on who looks (an officer: their office's part)."""
+
+    def __init__(self, request) -> None:
+        self.user = request.user
+
+    def _view(self, obj: JobRun):
+        return run_view_for(self.user, obj)
+
+    @admin.display(description=_("tiến độ"))
+    def progress(self, obj: JobRun) -> str:
+        return f"{self._view(obj).progress}%"
+
+    @admin.display(description=JobRun._meta.get_field("counts").verbose_name)
+    def counts(self, obj: JobRun) -> str:
+        counts = self._view(obj).counts
+        if not counts:
+            return "–"
+        return format_html_join(", ", "{}: {}", sorted(counts.items()))
+
+    @admin.display(description=JobRun._meta.get_field("parts_done").verbose_name)
+    def parts(self, obj: JobRun) -> str:
+        figures = self._view(obj)
+        return f"{figures.parts_done}/{figures.parts_total}"
+
+    @admin.display(description=JobRun._meta.get_field("error").verbose_name)
+    def error(self, obj: JobRun) -> str:
+        return self._view(obj).error or "–"
+
+    @admin.display(description=_("từng phòng giao dịch"))
+    def partitions(self, obj: JobRun) -> str:
+        rows = [
+            (part.office.name, part.get_status_display(), _("%(n)d lần") % {"n": part.attempts})
+            for part in self._view(obj).partitions
+        ]
+        if not rows:
+            return "–"
+        return format_html_join("", "<div>{}: {} ({})</div>", rows)
+
+
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = [
-        "id",
-        "kind",
-        "period",
-        "status",
-        "progress_display",
-        "counts_display",
-        "started_at",
-        "finished_at",
-        "duration",
-        "created_by",
-    ]
-    list_filter = ["kind", "status"]
+    list_filter = ["kind", "status", "scope"]
     search_fields = ["=period"]
-    list_select_related = ["created_by"]
-    fields = [
-        "kind",
-        "period",
-        "status",
-        "progress_display",
-        "parts_done",
-        "parts_total",
-        "counts_display",
-        "error",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "duration",
-        "created_by",
-    ]
-    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return job_runs_for(request.user)
+
+    def get_list_display(self, request):
+        figures = RunFigures(request)
+        return [
+            "id",
+            "kind",
+            "period",
+            "scope_display",
+            "status",
+            figures.progress,
+            figures.counts,
+            "started_at",
+            "finished_at",
+            "duration",
+            "created_by",
+        ]
+
+    def get_fields(self, request, obj=None):
+        figures = RunFigures(request)
+        return [
+            "kind",
+            "period",
+            "scope_display",
+            "status",
+            figures.progress,
+            figures.parts,
+            figures.partitions,
+            figures.counts,
+            figures.error,
+            "created_at",
+            "started_at",
+            "finished_at",
+            "progressed_at",
+            "duration",
+            "created_by",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def get_urls(self):
         def view(name, func, route):
@@ -96,6 +181,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return [
             view("run_arrears", self.run_arrears_view, "run-arrears/"),
             view("run_reconciliation", self.run_reconciliation_view, "run-reconciliation/"),
+            view("resume", self.resume_view, "<int:object_id>/resume/"),
             *super().get_urls(),
         ]
 
@@ -107,6 +193,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return is_branch_level(request.user) and self._can_run_jobs(request)
 
     def changelist_view(self, request, extra_context=None):
+        runs.mark_stalled()  # a run that stopped shows as stalled even without beat
         extra = {
             "can_run_jobs": self._can_run_jobs(request),
             "can_run_reconciliation": self._can_run_reconciliation(request),
@@ -114,14 +201,28 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context=extra)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        runs.mark_stalled()
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        resumable = run is not None and run.status in (JobRun.Status.STALLED, JobRun.Status.FAILED)
+        extra = {
+            "can_resume": resumable and can_start_for(request.user, runs.scope_of(run)),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
     def run_arrears_view(self, request):
         """Run the nightly arrears job for any date (tính nợ quá hạn cho một ngày)."""
         if not self._can_run_jobs(request):
             raise PermissionDenied
         yesterday = timezone.localdate() - timedelta(days=1)
-        form = ArrearsRunForm(request.POST or None, initial={"as_of": yesterday})
+        form = ArrearsRunForm(request.POST or None, initial={"as_of": yesterday}, user=request.user)
         if request.method == "POST" and form.is_valid():
-            run = start_arrears(as_of=form.cleaned_data["as_of"], by=request.user)
+            office = form.cleaned_data["office"]
+            offices = None if office is None else [office.pk]
+            if not can_start_for(request.user, offices):
+                raise PermissionDenied
+            run = start_arrears(as_of=form.cleaned_data["as_of"], by=request.user, offices=offices)
             messages.success(
                 request,
                 _("Đã chạy tính nợ quá hạn ngày %(d)s: %(s)s.")
@@ -147,6 +248,25 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return redirect(reverse("admin:tasks_jobrun_change", args=[run.pk]))
         return self._run_form(request, form, _("Chạy đối chiếu tháng"))
 
+    def resume_view(self, request, object_id: int):
+        """Run what a stalled or failed run has left (chạy tiếp), for whoever may start it."""
+        if request.method != "POST":
+            return redirect(reverse("admin:tasks_jobrun_change", args=[object_id]))
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        if run is None:
+            raise Http404
+        if not can_start_for(request.user, runs.scope_of(run)):
+            raise PermissionDenied
+        try:
+            run = resume_run(run=run)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Đã chạy tiếp lần chạy: %(s)s.") % {"s": run.get_status_display()}
+            )
+        return redirect(reverse("admin:tasks_jobrun_change", args=[object_id]))
+
     def _run_form(self, request, form: forms.Form, title: str) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -156,15 +276,11 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/tasks/jobrun/run_form.html", context)
 
-    @admin.display(description=_("tiến độ"))
-    def progress_display(self, obj: JobRun) -> str:
-        return f"{obj.progress}%"
-
-    @admin.display(description=JobRun._meta.get_field("counts").verbose_name)
-    def counts_display(self, obj: JobRun) -> str:
-        if not obj.counts:
-            return "–"
-        return format_html_join(", ", "{}: {}", sorted(obj.counts.items()))
+    @admin.display(description=JobRun._meta.get_field("scope").verbose_name)
+    def scope_display(self, obj: JobRun) -> str:
+        if obj.is_branch_wide:
+            return str(obj.get_scope_display())
+        return ", ".join(office.name for office in obj.offices.all())
 
     @admin.display(description=_("thời gian chạy"))
     def duration(self, obj: JobRun) -> str:

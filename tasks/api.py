@@ -1,4 +1,5 @@
-"""API of the batch jobs: start a nightly arrears or monthly reconciliation run, follow it."""
+"""API of the batch jobs: start a nightly arrears or monthly reconciliation run (of the whole
+branch, or an arrears run of one office), follow it, resume one that stopped."""
 
 from datetime import date
 
@@ -6,22 +7,54 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from borrowers.selectors import office_ids_for
-from core.api import business_date
+from borrowers.models import TransactionOffice
+from borrowers.selectors import office_ids_for, offices_for
+from core.api import ScopedPrimaryKeyRelatedField, business_date
 
 from . import tasks
-from .models import JobRun
+from .jobs import runs
+from .models import JobPartition, JobRun
+from .selectors import can_start_for, job_runs_for, run_view_for
+
+
+class JobPartitionSerializer(serializers.ModelSerializer):
+    """One office's part of a run: its status, how often it was tried, its counts."""
+
+    counts = serializers.JSONField(read_only=True, help_text="The office's totals.")
+
+    class Meta:
+        model = JobPartition
+        fields = ["office", "status", "attempts", "counts", "error", "started_at", "finished_at"]
+        read_only_fields = fields
 
 
 class JobRunSerializer(serializers.ModelSerializer):
-    """A job run (lần chạy tác vụ) with its progress (0–100) and counts."""
+    """A job run (lần chạy tác vụ) with its progress (0–100) and counts; an officer sees their
+    office's part only (its partitions, their progress, counts and errors)."""
 
     progress = serializers.IntegerField(
-        read_only=True, min_value=0, max_value=100, help_text="Percent of partitions done."
+        source="view.progress",
+        read_only=True,
+        min_value=0,
+        max_value=100,
+        help_text="Percent of partitions done.",
     )
-    counts = serializers.JSONField(read_only=True, help_text="Totals the job reports.")
+    parts_total = serializers.IntegerField(source="view.parts_total", read_only=True)
+    parts_done = serializers.IntegerField(source="view.parts_done", read_only=True)
+    counts = serializers.JSONField(
+        source="view.counts", read_only=True, help_text="Totals the job reports."
+    )
+    error = serializers.CharField(source="view.error", read_only=True)
+    partitions = JobPartitionSerializer(source="view.partitions", many=True, read_only=True)
+    offices = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text="The offices of a run for some offices only; empty for a run of the branch.",
+    )
 
     class Meta:
         model = JobRun
@@ -29,12 +62,15 @@ class JobRunSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "period",
+            "scope",
+            "offices",
             "status",
             "progress",
             "parts_total",
             "parts_done",
             "counts",
             "error",
+            "partitions",
             "created_at",
             "started_at",
             "finished_at",
@@ -42,10 +78,15 @@ class JobRunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: JobRun) -> dict:
+        request = self.context.get("request")
+        instance.view = run_view_for(getattr(request, "user", None), instance)
+        return super().to_representation(instance)
+
 
 class JobRequestSerializer(serializers.Serializer):
-    """`{"kind": "arrears", "as_of": "YYYY-MM-DD"}` or `{"kind": "reconciliation",
-    "month": "YYYY-MM"}`."""
+    """`{"kind": "arrears", "as_of": "YYYY-MM-DD"}` (with `"office": id` for one office's run)
+    or `{"kind": "reconciliation", "month": "YYYY-MM"}`."""
 
     kind = serializers.ChoiceField(choices=JobRun.Kind.choices)
     as_of = serializers.DateField(
@@ -59,11 +100,22 @@ class JobRequestSerializer(serializers.Serializer):
         help_text="Month of a reconciliation run (YYYY-MM); not after the current month.",
         error_messages={"invalid": _("Tháng phải có dạng YYYY-MM.")},
     )
+    office = ScopedPrimaryKeyRelatedField(
+        selector=offices_for,
+        queryset=TransactionOffice.objects.none(),
+        required=False,
+        help_text="An arrears run of this office only (id): officers start runs of their own "
+        "office only; without it the run covers the whole branch.",
+    )
 
     def validate(self, data: dict) -> dict:
         needed = "as_of" if data["kind"] == JobRun.Kind.ARREARS else "month"
         if needed not in data:
             raise serializers.ValidationError({needed: [_("Trường này là bắt buộc.")]})
+        if "office" in data and data["kind"] != JobRun.Kind.ARREARS:
+            raise serializers.ValidationError(
+                {"office": [_("Đối chiếu tháng luôn chạy cho toàn chi nhánh.")]}
+            )
         if "month" in data:
             year, month = (int(part) for part in data["month"].split("-"))
             data["month"] = date(year, month, 1)
@@ -73,16 +125,19 @@ class JobRequestSerializer(serializers.Serializer):
 
 
 class CanStartJobs(permissions.IsAuthenticated):
-    """Anyone with an office may follow jobs; only branch-level staff with `tasks.add_jobrun`
-    start them, as a run covers every office."""
+    """Anyone with an office may follow jobs; `tasks.add_jobrun` starts them: at branch level
+    for the whole branch, an officer for their own office only (the body names it)."""
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        if view.action != "create":
+        if view.action not in ("create", "resume"):
             return True
+        if not request.user.has_perm("tasks.add_jobrun"):
+            return False
+        # A body without an office asks for the whole branch: branch-level staff only.
         branch_level = office_ids_for(request.user) is None
-        return branch_level and request.user.has_perm("tasks.add_jobrun")
+        return view.action == "resume" or branch_level or "office" in request.data
 
 
 @extend_schema_view(
@@ -91,7 +146,15 @@ class CanStartJobs(permissions.IsAuthenticated):
         responses={
             202: JobRunSerializer,
             400: OpenApiResponse(description="Invalid input: messages per field."),
-            403: OpenApiResponse(description="Only branch-level staff start jobs."),
+            403: OpenApiResponse(description="Officers start runs of their own office only."),
+        },
+    ),
+    resume=extend_schema(
+        request=None,
+        responses={
+            202: JobRunSerializer,
+            403: OpenApiResponse(description="The run covers offices that are not the user's."),
+            409: OpenApiResponse(description="The run is done, or still progressing."),
         },
     ),
 )
@@ -101,7 +164,7 @@ class JobViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Job runs: officers follow them; branch-level staff start them."""
+    """Job runs: officers follow them and start their office's; branch-level staff start any."""
 
     serializer_class = JobRunSerializer
     permission_classes = [CanStartJobs]
@@ -109,19 +172,32 @@ class JobViewSet(
     filterset_fields = ["kind", "period", "status"]
 
     def get_queryset(self):
-        # Runs cover the whole branch; a login tied to no office sees none.
-        if office_ids_for(self.request.user) == []:
-            return JobRun.objects.none()
-        return JobRun.objects.order_by("-created_at", "-id")
+        runs.mark_stalled()  # a run that stopped shows as stalled even without beat
+        return job_runs_for(self.request.user)
 
     def create(self, request):
-        job = JobRequestSerializer(data=request.data)
+        job = JobRequestSerializer(data=request.data, context={"request": request})
         job.is_valid(raise_exception=True)
         run = start_job(job.validated_data, by=request.user)
-        return Response(JobRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return self._accepted(run)
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Run the partitions a stalled or failed run has not done (202), on the workers."""
+        run = self.get_object()
+        if not can_start_for(request.user, runs.scope_of(run)):
+            raise PermissionDenied(_("Chỉ chạy tiếp được lần chạy của phòng giao dịch mình."))
+        return self._accepted(tasks.resume_run(run=run))
+
+    def _accepted(self, run: JobRun) -> Response:
+        run = job_runs_for(self.request.user).get(pk=run.pk)
+        body = JobRunSerializer(run, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 def start_job(data: dict, *, by) -> JobRun:
     if data["kind"] == JobRun.Kind.ARREARS:
-        return tasks.start_arrears(as_of=data["as_of"], by=by)
+        office = data.get("office")
+        offices = None if office is None else [office.pk]
+        return tasks.start_arrears(as_of=data["as_of"], by=by, offices=offices)
     return tasks.start_reconciliation(month=data["month"], by=by)

@@ -1,5 +1,8 @@
 """Celery tasks: thin wrappers that take ids and ISO dates and call tasks/jobs/arrears.py
-(nightly arrears) and tasks/jobs/reconciliation.py (monthly reconciliation)."""
+(nightly arrears) and tasks/jobs/reconciliation.py (monthly reconciliation).
+
+Every task acknowledges late and has the time limit of a partition (settings: the visibility
+timeout above it means a partition whose worker died runs again on another worker)."""
 
 from datetime import date, timedelta
 
@@ -8,14 +11,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .jobs import arrears, reconciliation
+from .jobs import arrears, reconciliation, runs
 from .models import JobRun
 
-PARTITION_TIME_LIMIT = settings.CELERY_TASK_TIME_LIMIT
+PARTITION_TIME_LIMIT = settings.JOB_PARTITION_TIME_LIMIT
 TASK_OPTIONS = {
     "acks_late": True,
     "time_limit": PARTITION_TIME_LIMIT,
-    "soft_time_limit": PARTITION_TIME_LIMIT - 60,
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
     # A partition is idempotent (it replaces its rows), so a retry after a lost worker is safe.
     "reject_on_worker_lost": True,
 }
@@ -37,10 +40,11 @@ def nightly_arrears(as_of: str | None = None) -> int:
     return start_arrears(as_of=day).pk
 
 
-def start_arrears(*, as_of: date, by=None) -> JobRun:
-    """Create the run and enqueue one task per office once the run row is committed."""
+def start_arrears(*, as_of: date, by=None, offices: list[int] | None = None) -> JobRun:
+    """Create the run (of the whole branch, or of `offices` only) and enqueue one task per
+    office once the run row is committed."""
     with transaction.atomic():
-        run, office_ids = arrears.create_arrears_run(as_of=as_of, by=by)
+        run, office_ids = arrears.create_arrears_run(as_of=as_of, by=by, offices=offices)
         for office_id in office_ids:
             arrears_partition.delay_on_commit(run.pk, as_of.isoformat(), office_id)
     if not office_ids:
@@ -81,3 +85,39 @@ def start_reconciliation(*, month: str | date, by=None) -> JobRun:
         reconciliation.finish_reconciliation(run_id=run.pk)
     run.refresh_from_db()
     return run
+
+
+# --- runs that stopped -----------------------------------------------------------------------
+
+
+@shared_task(name="tasks.mark_stalled_runs", **TASK_OPTIONS)
+def mark_stalled_runs() -> int:
+    """Celery beat every settings.JOB_STALL_CHECK_MINUTES: flag the runs that stopped."""
+    return runs.mark_stalled()
+
+
+def resume_run(*, run: JobRun) -> JobRun:
+    """Enqueue a stalled or failed run's missing partitions (JobError if it has none, or is
+    still progressing). They replace their offices' rows, so one that was only slow, not lost,
+    and runs twice leaves the same rows; it is counted once."""
+    with transaction.atomic():
+        office_ids = runs.reopen(run)
+        for office_id in office_ids:
+            _partition_task(run).delay_on_commit(run.pk, run.period, office_id)
+    if not office_ids:
+        _finish(run)
+    run.refresh_from_db()
+    return run
+
+
+def _partition_task(run: JobRun):
+    if run.kind == JobRun.Kind.ARREARS:
+        return arrears_partition
+    return reconciliation_partition
+
+
+def _finish(run: JobRun) -> None:
+    if run.kind == JobRun.Kind.ARREARS:
+        arrears.finish_arrears(run_id=run.pk)
+    else:
+        reconciliation.finish_reconciliation(run_id=run.pk)

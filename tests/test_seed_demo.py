@@ -229,3 +229,46 @@ class TestDemoLogins:
         analyst = users.get(username="phantich.tinh")
         assert analyst.has_perm("origination.view_loanapplication")
         assert not analyst.has_perm("origination.add_loanapplication")
+
+
+# --- the whole book: generated in bulk, the first households through the services ------------
+
+
+@pytest.fixture(scope="class")
+def seeded_book(django_db_setup, django_db_blocker):
+    # 100 households: the 40 of the plan through the services, 60 from the generator.
+    yield from seeded_once(django_db_blocker, borrowers=100)
+
+
+@pytest.mark.usefixtures("seeded_book")
+class TestBook:
+    def test_it_has_the_households_asked_for_in_every_office(self, db):
+        from tasks.synthetic.demo.book import SERVICE_HOUSEHOLDS
+
+        assert Borrower.objects.count() == 100
+        posted = Borrower.objects.filter(national_id__startswith="020")
+        assert posted.count() == SERVICE_HOUSEHOLDS == 40
+        # The generated households are drawn into every group, so every office has some.
+        offices = set(Borrower.objects.values_list("office__code", flat=True))
+        assert len(offices) >= 9
+
+    def test_cached_balances_equal_the_journal_for_generated_and_posted_loans(self, db):
+        from tasks.synthetic.generator import journal_mismatches
+
+        assert journal_mismatches() == 0
+        assert not LoanTransaction.objects.filter(value_date__gt=AS_OF).exists()
+
+    def test_the_posted_households_include_an_extension(self, db):
+        from loans.models import ScheduleVersion
+
+        extended = ScheduleVersion.objects.get(reason="extension")
+        assert extended.loan.borrower.national_id.startswith("020")
+        assert extended.effective_from == date(2026, 11, 21)  # a week before the history ends
+
+    def test_seeding_it_again_adds_nothing(self, db):
+        before = table_counts()
+
+        output = seed(borrowers=100)
+
+        assert table_counts() == before
+        assert "Hộ vay mới: 0" in output

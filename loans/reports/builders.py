@@ -91,6 +91,7 @@ def portfolio(request: ReportRequest) -> Report:
         frame=totals.frame,
         distinct={"borrowers": totals.borrowers},
         source=totals.source,
+        source_date=totals.source_date,
     )
 
 
@@ -165,6 +166,7 @@ def arrears_ageing(request: ReportRequest) -> Report:
         frame=merge_groups(parts, keys),
         distinct={},
         source=totals.source,
+        source_date=totals.source_date,
     )
 
 
@@ -314,6 +316,7 @@ def decree_28(request: ReportRequest) -> Report:
         frame=frame,
         distinct={**distinct, "borrowers": positions.borrowers},
         source=positions.source,
+        source_date=positions.source_date,
     )
 
 

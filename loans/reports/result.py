@@ -59,6 +59,8 @@ class Report:
     rows: list[dict]
     totals: dict
     source: str | None = None
+    # The business date of the nightly snapshot the figures were read from (source "snapshot").
+    source_date: date | None = None
 
     @classmethod
     def build(cls, *, frame: pd.DataFrame, distinct: dict, **kwargs) -> "Report":
@@ -123,6 +125,7 @@ class Report:
             **{key: value.isoformat() for key, value in self.period.items()},
             "group_by": list(self.request.group_by),
             "source": self.source,
+            "source_date": self.source_date.isoformat() if self.source_date else None,
             "rows": self.rows,
             "totals": self.totals,
         }
@@ -170,6 +173,9 @@ class Report:
         lines.append(("Nhóm theo", grouping))
         lines += self.request.filters.described()
         if self.source:
-            lines.append(("Nguồn số liệu", SOURCE_LABELS[self.source]))
+            source = SOURCE_LABELS[self.source]
+            if self.source_date:
+                source += f", ngày {self.source_date:%d/%m/%Y}"
+            lines.append(("Nguồn số liệu", source))
         lines.append(("Lập lúc", f"{timezone.localtime():%d/%m/%Y %H:%M}"))
         return lines

@@ -52,12 +52,14 @@ NOT_IN_PORTFOLIO = ("closed", "written_off", "not_disbursed")
 
 @dataclass
 class PositionTotals:
-    """Sums of positions per group (`frame`), the distinct households overall, and where the
-    positions came from ("snapshot" or "engine")."""
+    """Sums of positions per group (`frame`), the distinct households overall, where the
+    positions came from ("snapshot" or "engine") and, for a snapshot, the business date of the
+    complete snapshot they were read from (the API's `source_date`)."""
 
     frame: pd.DataFrame
     borrowers: int
     source: str
+    source_date: date | None = None
 
 
 def position_totals(
@@ -75,8 +77,8 @@ def position_totals(
         source = "snapshot" if snapshot_is_current(as_of=as_of, filters=filters) else "engine"
     if source == "snapshot":
         frame, borrowers = _from_snapshot(as_of, filters, dims, by_bucket, households)
-    else:
-        frame, borrowers = _from_engine(as_of, filters, dims, by_bucket)
+        return PositionTotals(frame, borrowers, source, source_date=as_of)
+    frame, borrowers = _from_engine(as_of, filters, dims, by_bucket)
     return PositionTotals(frame, borrowers, source)
 
 

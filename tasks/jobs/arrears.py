@@ -4,7 +4,9 @@ business day, its snapshot row, and the transfers to overdue.
 A run is split into partitions (one per transaction office) that any number of Celery workers
 can take; each partition reads its loans' schedules and journal in id-range chunks, computes
 every position with the one engine, and replaces its snapshot rows. Re-running a date replaces
-the same rows, so a crashed run is repaired by running it again.
+the same rows, so a crashed run is repaired by running it again, or by resuming it (only the
+partitions not done). A run may cover some offices only (an officer's own); only a run of the
+whole branch records the day as complete for the reports (see finish_arrears).
 """
 
 import logging
@@ -30,36 +32,64 @@ __all__ = [
     "create_arrears_run",
     "finish_arrears",
     "prune_snapshots",
+    "resume_arrears",
     "run_arrears",
     "run_arrears_partition",
 ]
 log = logging.getLogger(__name__)
 
 CLOSED_STATES = ("closed", "written_off")
+MONEY_TOTALS = ("outstanding_principal", "overdue_principal", "interest_arrears")
+# What a partition counts for its office (the run's totals per office, for officers).
+OFFICE_COUNTS = ("loans", "overdue_loans", *MONEY_TOTALS, "overdue_transfers")
 
 
 # --- the run ---------------------------------------------------------------------------------
 
 
-def create_arrears_run(*, as_of: date, by=None) -> tuple[JobRun, list[int]]:
-    """A queued JobRun for business date `as_of` and the office partitions it will cover."""
-    # The distinct offices come from the database, not a million ids through Python.
-    office_ids = list(
-        loans_open_on(Loan.objects.all(), as_of=as_of)
-        .order_by("office_id")
-        .values_list("office_id", flat=True)
-        .distinct()
-    )
+def create_arrears_run(
+    *, as_of: date, by=None, offices: list[int] | None = None
+) -> tuple[JobRun, list[int]]:
+    """A queued JobRun for business date `as_of` and the office partitions it will cover: every
+    office with open loans or with rows of that day to replace, or the `offices` asked for (a
+    run for some offices only)."""
+    if offices is None:
+        # The distinct offices come from the database, not a million ids through Python.
+        with_loans = loans_open_on(Loan.objects.all(), as_of=as_of).values_list("office_id")
+        with_rows = PositionSnapshot.objects.filter(as_of=as_of).values_list("office_id")
+        office_ids = sorted({pk for (pk,) in with_loans.order_by().distinct()}
+                            | {pk for (pk,) in with_rows.order_by().distinct()})  # fmt: skip
+    else:
+        office_ids = sorted(set(offices))
     run = runs.create_run(
-        kind=JobRun.Kind.ARREARS, period=as_of.isoformat(), office_ids=office_ids, by=by
+        kind=JobRun.Kind.ARREARS,
+        period=as_of.isoformat(),
+        office_ids=office_ids,
+        by=by,
+        scope=offices,
     )
     return run, office_ids
 
 
-def run_arrears(*, as_of: date, by=None) -> JobRun:
-    """Run the whole nightly job in this process (the command line, tests, the benchmark)."""
-    run, office_ids = create_arrears_run(as_of=as_of, by=by)
-    runs.run_partitions(run_arrears_partition, office_ids, run_id=run.pk, as_of=as_of)
+def run_arrears(*, as_of: date, by=None, offices: list[int] | None = None, progress=None) -> JobRun:
+    """Run the whole nightly job in this process (the command line, tests, the benchmark);
+    `offices` limits it to those offices, `progress(done, total)` hears of each one."""
+    run, office_ids = create_arrears_run(as_of=as_of, by=by, offices=offices)
+    runs.run_partitions(
+        run_arrears_partition, office_ids, progress=progress, run_id=run.pk, as_of=as_of
+    )
+    finish_arrears(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def resume_arrears(*, run: JobRun, progress=None) -> JobRun:
+    """Run a stalled or failed run's missing partitions in this process, then close it."""
+    office_ids = runs.reopen(run)
+    as_of = date.fromisoformat(run.period)
+    runs.run_partitions(
+        run_arrears_partition, office_ids, progress=progress, run_id=run.pk, as_of=as_of
+    )
     finish_arrears(run_id=run.pk)
     run.refresh_from_db()
     return run
@@ -67,19 +97,31 @@ def run_arrears(*, as_of: date, by=None) -> JobRun:
 
 def run_arrears_partition(*, run_id: int, as_of: date, office_id: int) -> dict[str, int]:
     """Compute and store one office's positions for `as_of`, then count the part done."""
+    return runs.run_partition(
+        lambda: _office_positions(as_of=as_of, office_id=office_id),
+        run_id=run_id,
+        office_id=office_id,
+    )
+
+
+def _office_positions(*, as_of: date, office_id: int) -> dict[str, int]:
+    """Replace one office's snapshot rows of `as_of`, in one transaction; the office's totals."""
     started = time.monotonic()
-    counts = {"loans": 0, "overdue_transfers": 0}
-    with runs.partition(run_id=run_id, office_id=office_id), transaction.atomic():
+    counts = dict.fromkeys(OFFICE_COUNTS, 0)
+    with transaction.atomic():
         runs.tune_batch_session()
+        # Another run of the same day for this office finishes first; its rows are then
+        # replaced here, never inserted beside them (which would break the unique key).
+        runs.take_turns(f"arrears:{as_of.isoformat()}", office_id)
         PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id).delete()
         # The open-loan filter runs once; the chunks' queries take explicit id sets.
         loans = loans_open_on(Loan.objects.filter(office_id=office_id), as_of=as_of)
         ids = np.fromiter(loans.order_by("id").values_list("id", flat=True), dtype=np.int64)
         size = settings.POSITION_CHUNK_SIZE
         for start in range(0, len(ids), size):
-            written, transfers = _process_chunk(ids[start : start + size], as_of=as_of)
-            counts["loans"] += written
-            counts["overdue_transfers"] += transfers
+            for key, value in _process_chunk(ids[start : start + size], as_of=as_of).items():
+                counts[key] += value
+        runs.test_delay()
     log.info(
         "arrears %s office %s: %s loans in %.1fs",
         as_of,
@@ -96,17 +138,19 @@ def finish_arrears(*, run_id: int) -> JobRun | None:
     if run is None:
         return None
     as_of = date.fromisoformat(run.period)
-    totals = PositionSnapshot.objects.filter(as_of=as_of).aggregate(
-        loans=Count("id"),
-        overdue_loans=Count("id", filter=Q(overdue_principal__gt=0)),
-        outstanding_principal=Sum("outstanding_principal"),
-        overdue_principal=Sum("overdue_principal"),
-        interest_arrears=Sum("interest_arrears"),
-    )  # one pass over the day's rows
-    counts = {
-        **{key: int(value or 0) for key, value in totals.items()},
-        "pruned_snapshots": prune_snapshots(as_of=as_of),
-    }
+    scope = runs.scope_of(run)
+    counts = _totals(as_of=as_of, office_ids=scope)
+    if scope is not None:
+        # A run for some offices replaced only their rows. It does not record the day for the
+        # reports: a SnapshotDay says "the whole day's snapshot is complete, read from the
+        # journal as it stood at `started_at`", and the reports trust every office's rows for
+        # postings entered before that moment. Moving `started_at` to this run's start would
+        # make them trust the other offices' older rows for postings entered in between, so
+        # a report would miss them; without a SnapshotDay of its own, the day stays what it
+        # was: complete since its own start (this office's rows are newer still, so the same
+        # check covers them) or, if never completed, computed by the engine.
+        return runs.mark_done(run, counts)
+    counts["pruned_snapshots"] = prune_snapshots(as_of=as_of)
     _analyze_snapshots()
 
     def record_complete_day(finished_at) -> None:
@@ -121,6 +165,21 @@ def finish_arrears(*, run_id: int) -> JobRun | None:
         )
 
     return runs.mark_done(run, counts, then=record_complete_day)
+
+
+def _totals(*, as_of: date, office_ids: list[int] | None) -> dict[str, int]:
+    """The day's snapshot totals, of every office or of `office_ids`, in one pass."""
+    rows = PositionSnapshot.objects.filter(as_of=as_of)
+    if office_ids is not None:
+        rows = rows.filter(office_id__in=office_ids)
+    totals = rows.aggregate(
+        loans=Count("id"),
+        overdue_loans=Count("id", filter=Q(overdue_principal__gt=0)),
+        outstanding_principal=Sum("outstanding_principal"),
+        overdue_principal=Sum("overdue_principal"),
+        interest_arrears=Sum("interest_arrears"),
+    )
+    return {key: int(value or 0) for key, value in totals.items()}
 
 
 def _analyze_snapshots() -> None:
@@ -151,8 +210,9 @@ def prune_snapshots(*, as_of: date) -> int:
 # --- one chunk -------------------------------------------------------------------------------
 
 
-def _process_chunk(ids, *, as_of: date) -> tuple[int, int]:
-    """Positions of a chunk of loan ids, their snapshot rows and new transfers to overdue."""
+def _process_chunk(ids, *, as_of: date) -> dict[str, int]:
+    """Positions of a chunk of loan ids, their snapshot rows and new transfers to overdue;
+    the chunk's part of the office's totals."""
     book = loan_book(ids)
     frames = engine_inputs(book, as_of=as_of)
     positions = engine.compute_positions(
@@ -169,4 +229,10 @@ def _process_chunk(ids, *, as_of: date) -> tuple[int, int]:
     transfers = overdue.overdue_transfers(
         instalments=frames["instalments"], positions=positions, as_of=as_of
     )
-    return len(positions), overdue.record_overdue_transfers(transfers=transfers, as_of=as_of)
+    sums = {name: int(positions[name].sum()) for name in MONEY_TOTALS}
+    return {
+        "loans": len(positions),
+        "overdue_loans": int((positions["overdue_principal"] > 0).sum()),
+        **sums,
+        "overdue_transfers": overdue.record_overdue_transfers(transfers=transfers, as_of=as_of),
+    }

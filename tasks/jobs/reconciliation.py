@@ -38,9 +38,11 @@ __all__ = [
     "create_reconciliation_run",
     "finish_reconciliation",
     "month_end",
+    "office_counts",
     "parse_month",
     "previous_month",
     "reconcile_office",
+    "resume_reconciliation",
     "run_reconciliation",
     "run_reconciliation_partition",
 ]
@@ -69,11 +71,26 @@ def create_reconciliation_run(*, month: date, by=None) -> tuple[JobRun, list[int
     return run, office_ids
 
 
-def run_reconciliation(*, month: "date | str", by=None) -> JobRun:
-    """Run the whole month in this process (the command line, tests, the benchmark)."""
+def run_reconciliation(*, month: "date | str", by=None, progress=None) -> JobRun:
+    """Run the whole month in this process (the command line, tests, the benchmark);
+    `progress(done, total)` hears of each office."""
     month = parse_month(month)
     run, office_ids = create_reconciliation_run(month=month, by=by)
-    runs.run_partitions(run_reconciliation_partition, office_ids, run_id=run.pk, month=month)
+    runs.run_partitions(
+        run_reconciliation_partition, office_ids, progress=progress, run_id=run.pk, month=month
+    )
+    finish_reconciliation(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def resume_reconciliation(*, run: JobRun, progress=None) -> JobRun:
+    """Run a stalled or failed run's missing partitions in this process, then close it."""
+    office_ids = runs.reopen(run)
+    month = parse_month(run.period)
+    runs.run_partitions(
+        run_reconciliation_partition, office_ids, progress=progress, run_id=run.pk, month=month
+    )
     finish_reconciliation(run_id=run.pk)
     run.refresh_from_db()
     return run
@@ -81,21 +98,27 @@ def run_reconciliation(*, month: "date | str", by=None) -> JobRun:
 
 def run_reconciliation_partition(*, run_id: int, month: date, office_id: int) -> dict[str, int]:
     """Reconcile one office's loans for `month` and replace its rows, then count the part."""
-    started = time.monotonic()
     month = parse_month(month)
-    with runs.partition(run_id=run_id, office_id=office_id):
-        recon = Reconciliation.objects.get(month=month)
-        result = reconcile_office(office_id=office_id, month=month)
-        with transaction.atomic():
-            _take_turns(recon.pk, office_id)
-            for model in RESULT_MODELS:
-                model.objects.filter(reconciliation=recon, office_id=office_id).delete()
-            _write(recon, result)
-    counts = {
-        "loans": len(result.lines),
-        "fees": len(result.fees),
-        "discrepancies": len(result.discrepancies),
-    }
+    return runs.run_partition(
+        lambda: _reconcile_and_write(month=month, office_id=office_id),
+        run_id=run_id,
+        office_id=office_id,
+    )
+
+
+def _reconcile_and_write(*, month: date, office_id: int) -> dict[str, int]:
+    started = time.monotonic()
+    recon = Reconciliation.objects.get(month=month)
+    result = reconcile_office(office_id=office_id, month=month)
+    with transaction.atomic():
+        # Two runs of one month replacing one office's rows take turns, so neither inserts
+        # rows the other has not deleted.
+        runs.take_turns(f"reconciliation:{month:%Y-%m}", office_id)
+        for model in RESULT_MODELS:
+            model.objects.filter(reconciliation=recon, office_id=office_id).delete()
+        _write(recon, result)
+        runs.test_delay()
+    counts = office_counts(result)
     log.info(
         "reconciliation %s office %s: %s in %.1fs",
         f"{month:%Y-%m}",
@@ -106,15 +129,23 @@ def run_reconciliation_partition(*, run_id: int, month: date, office_id: int) ->
     return counts
 
 
-def _take_turns(reconciliation_id: int, office_id: int) -> None:
-    """Two runs of one month replacing one office's rows take turns, so neither inserts rows
-    the other has not deleted (PostgreSQL; SQLite serialises write transactions anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s::int4, %s::int4)",
-                [reconciliation_id % 2**31, office_id % 2**31],
-            )
+def office_counts(result: "OfficeResult") -> dict[str, int]:
+    """One office's share of the run's counts (the same keys; groups and loans belong to one
+    office, so the offices' counts add up to the run's)."""
+    lines, found = result.lines, result.discrepancies
+    total = {name: int(lines[name].sum()) if len(lines) else 0 for name in AMOUNT_FIELDS}
+    groups = lines["savings_group_id"].dropna().nunique() if len(lines) else 0
+    return {
+        "loans": len(lines),
+        "groups": int(groups),
+        "fees": len(result.fees),
+        "discrepancies": len(found),
+        "discrepant_loans": int(found["loan_id"].nunique()) if len(found) else 0,
+        "closing_outstanding": total["closing_outstanding"],
+        "interest_collected": total["interest_collected"],
+        "leader_commission": total["leader_commission"],
+        "association_fee": sum(total[f"fee_{level}"] for level in LEVELS),
+    }
 
 
 def finish_reconciliation(*, run_id: int) -> JobRun | None:

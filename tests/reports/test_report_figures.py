@@ -407,3 +407,34 @@ def test_a_later_run_of_the_day_that_fails_leaves_the_completed_snapshot_in_use(
     after = report("portfolio", cast.carol, as_of=AS_OF, group_by=["office"])
     assert after.source == "snapshot"
     assert (after.rows, after.totals) == (before.rows, before.totals)
+
+
+def test_a_report_names_the_date_of_the_snapshot_it_read(book, cast):
+    computed = report("portfolio", cast.carol, as_of=AS_OF)
+    assert (computed.source, computed.source_date) == ("engine", None)
+    run_arrears(as_of=AS_OF)
+    read = report("portfolio", cast.carol, as_of=AS_OF)
+    assert (read.source, read.source_date) == ("snapshot", AS_OF)
+    assert read.as_json()["source_date"] == "2025-10-31"
+    assert ("Nguồn số liệu", "Số liệu cuối ngày do tác vụ đêm ghi lại, ngày 31/10/2025") in (
+        read.parameters()
+    )
+
+
+def test_an_office_run_after_a_posting_elsewhere_keeps_the_reports_exact(book, cast):
+    # The branch's night completes the day; then a back-dated repayment in Văn Quan; then a
+    # run of Bắc Sơn only. Had that run recorded the day (its later start), the reports would
+    # trust Văn Quan's rows from before the repayment. It does not: they compute instead.
+    run_arrears(as_of=AS_OF)
+    services.record_repayment(
+        book.loans["overdue"], principal=8_333_000, on=date(2025, 10, 20), by=cast.alice
+    )
+    run_arrears(as_of=AS_OF, offices=[cast.bac_son.pk])
+
+    after = report("portfolio", cast.carol, as_of=AS_OF)
+
+    assert after.source == "engine"
+    assert_figures(after.totals, expected.portfolio(book, AS_OF, key=lambda loan: "all")["all"])
+    # Bắc Sơn alone had nothing new since the night began: its report still reads the snapshot.
+    theirs = report("portfolio", cast.bob, as_of=AS_OF)
+    assert (theirs.source, theirs.source_date) == ("snapshot", AS_OF)

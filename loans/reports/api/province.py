@@ -245,7 +245,16 @@ def _response_schema(name: str, measures, *, period: bool) -> dict:
         fields={
             **dates,
             "group_by": serializers.ListField(child=serializers.CharField()),
-            "source": serializers.CharField(allow_null=True),
+            "source": serializers.CharField(
+                allow_null=True,
+                help_text="Where the figures come from: snapshot (the nightly job's complete "
+                "snapshot of the day), engine (computed from the journal) or journal.",
+            ),
+            "source_date": serializers.DateField(
+                allow_null=True,
+                help_text="The business date of the complete nightly snapshot the figures were "
+                "read from (source = snapshot); null otherwise.",
+            ),
             "rows": _row_schema(f"{name}Row", measures),
             "totals": inline_serializer(name=f"{name}Totals", fields=totals),
         },

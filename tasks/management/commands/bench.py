@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tasks.progress import progress
 from tasks.synthetic import bench, generator
 
 
@@ -37,17 +38,19 @@ class Command(BaseCommand):
             counts = tuple(int(k) for k in workers.split(",")) if workers else ()
         except ValueError as exc:
             raise CommandError("--as-of is YYYY-MM-DD, --workers like 1,2") from exc
-        result = bench.run_bench(
-            loans=loans,
-            as_of=day,
-            workers=counts,
-            reuse=reuse,
-            seed=seed,
-            sample=sample,
-            repeat=repeat,
-            in_process=True if in_process else None,
-            say=lambda text: self.stdout.write(text),
-        )
+        with progress(self.stdout, "bench", total=len(bench.STAGES)) as advance:
+            result = bench.run_bench(
+                loans=loans,
+                as_of=day,
+                workers=counts,
+                reuse=reuse,
+                seed=seed,
+                sample=sample,
+                repeat=repeat,
+                in_process=True if in_process else None,
+                say=advance.say,
+                stage=advance,
+            )
         self.stdout.write(bench.table(result))
         for note in result.get("notes") or []:
             self.stdout.write(f"note: {note}")

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tasks.progress import progress
 from tasks.synthetic import generator
 
 
@@ -33,14 +34,15 @@ class Command(BaseCommand):
             last_day = date.fromisoformat(until) if until else None
         except ValueError as exc:
             raise CommandError("--until must be YYYY-MM-DD") from exc
-        counts = generator.generate_portfolio(
-            loans=loans,
-            seed=seed,
-            reset=reset,
-            until=last_day,
-            batch_size=batch_size,
-            progress=self._progress,
-        )
+        with progress(self.stdout, "Khoản vay", total=loans) as advance:
+            counts = generator.generate_portfolio(
+                loans=loans,
+                seed=seed,
+                reset=reset,
+                until=last_day,
+                batch_size=batch_size,
+                progress=advance,
+            )
         for table, rows in counts.items():
             self.stdout.write(f"{table:<28} {rows:>14,}")
         if check:
@@ -53,6 +55,3 @@ class Command(BaseCommand):
             )  # fmt: skip
             if wrong:
                 raise CommandError("cached balances differ from the journal")
-
-    def _progress(self, done: int, total: int) -> None:
-        self.stdout.write(f"  … {done:,}/{total:,} loans")

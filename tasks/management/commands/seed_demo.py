@@ -1,4 +1,5 @@
-"""Load the Lạng Sơn demo: the organisation, then households whose loans go through the services."""
+"""Load the Lạng Sơn demo: the organisation, a generated book, and households whose loans go
+through the services (tasks/synthetic/demo/book.py has the steps)."""
 
 import time
 
@@ -14,14 +15,16 @@ from borrowers.models import (
 )
 from core.money import format_dong
 from loans.models import Loan, LoanTransaction
+from tasks.progress import progress
 from tasks.synthetic import demo
+from tasks.synthetic.demo.book import STEPS, DemoBook
 
 
 class Command(BaseCommand):
     help = (
         "Dữ liệu mẫu chi nhánh Lạng Sơn: phòng giao dịch, điểm giao dịch, hội đoàn thể, "
-        "tổ TK&VV và các hộ vay với khoản vay, giải ngân, thu nợ ghi qua nghiệp vụ. "
-        "Chạy lại không tạo trùng."
+        "tổ TK&VV và các hộ vay: phần lớn sinh hàng loạt, 40 hộ đầu với giải ngân, thu nợ, "
+        "hủy bút toán, gia hạn, khoanh nợ ghi qua nghiệp vụ. Chạy lại không tạo trùng."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,27 +41,20 @@ class Command(BaseCommand):
             "--monthly-months",
             type=int,
             default=demo.DEFAULT_MONTHLY_MONTHS,
-            help="Số tháng gần nhất thu lãi hằng tháng (trước đó thu gộp theo năm); "
-            "càng lớn càng chậm.",
+            help="Số tháng gần nhất 40 hộ đầu nộp lãi hằng tháng (trước đó nộp gộp theo năm).",
         )
 
     def handle(self, *args, borrowers: int, seed: int, monthly_months: int, **options) -> None:
         started = time.monotonic()
-        groups = demo.seed_organisation(seed=seed)
-        self.stdout.write(f"Tổ chức: {len(groups)} tổ TK&VV ({time.monotonic() - started:.1f}s)")
-        created = demo.seed_households(
-            max(0, borrowers),
-            groups=groups,
-            seed=seed,
-            monthly_months=max(1, monthly_months),
-            progress=self._progress,
+        book = DemoBook(
+            borrowers=max(0, borrowers), seed=seed, monthly_months=max(1, monthly_months)
         )
-        self.stdout.write(f"Hộ vay mới: {created} ({time.monotonic() - started:.1f}s)")
+        for label, step in STEPS:
+            with progress(self.stdout, label) as advance:
+                line = step(book, advance)
+            self.stdout.write(f"{line} ({time.monotonic() - started:.1f}s)")
+        self.stdout.write(f"Hộ vay mới: {book.created} ({time.monotonic() - started:.1f}s)")
         self._summary()
-
-    def _progress(self, done: int, total: int) -> None:
-        if done % 250 == 0 or done == total:
-            self.stdout.write(f"  … {done}/{total} hộ")
 
     def _summary(self) -> None:
         outstanding = Loan.objects.aggregate(total=Sum("outstanding_principal"))["total"] or 0

@@ -31,7 +31,18 @@ from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
 from .results import ratios, table
 from .workers import time_workers
 
-__all__ = ["KEYS", "REPORT_URLS", "SCRATCH_DAY", "position_of_one_loan", "run_bench", "table"]
+__all__ = [
+    "KEYS",
+    "REPORT_URLS",
+    "SCRATCH_DAY",
+    "STAGES",
+    "position_of_one_loan",
+    "run_bench",
+    "table",
+]
+# What `stage(done)` counts: the portfolio, the night, the floor, the per-loan loop, the pages
+# and reports, the workers.
+STAGES = ("portfolio", "nightly", "floor", "per_loan", "pages", "workers")
 
 KEYS = (
     "loans",
@@ -62,8 +73,10 @@ def run_bench(
     repeat: int = 3,
     in_process: bool | None = None,
     say: Callable[[str], None] = print,
+    stage: Callable[[int], None] = lambda done: None,
 ) -> dict:
-    """Every figure of the benchmark, as a dict (KEYS first, then details and notes)."""
+    """Every figure of the benchmark, as a dict (KEYS first, then details and notes);
+    `stage(done)` hears how many of STAGES are done."""
     as_of = as_of or timezone.localdate() - dt.timedelta(days=1)
     if in_process is None:  # a child process cannot see an in-memory or uncommitted database
         in_process = not shareable_database() or connection.in_atomic_block
@@ -71,22 +84,36 @@ def run_bench(
     result["generation_s"] = _ensure_portfolio(loans, as_of, seed=seed, reuse=reuse, say=say)
     result["loans"] = Loan.objects.count()
     result["database"] = database()
-    say(f"nightly arrears job ({repeat}×, {'in process' if in_process else 'subprocess'}) …")
-    result |= time_nightly(as_of, repeat=repeat, in_process=in_process)
-    say(f"floor ({repeat}×) …")
-    result |= time_floor(as_of, repeat=repeat)
-    say(f"per-loan reference ({sample} loans) …")
-    result |= time_per_loan(as_of, sample=sample, seed=seed)
-    say("admin loan list, reports, reconciliation …")
-    result["admin_list_ms"] = time_pages({"admin_list": "/admin/loans/loan/"})["admin_list"]
-    result |= time_extras(as_of)
+    stage(1)
+    result |= _timings(as_of, repeat=repeat, sample=sample, seed=seed, in_process=in_process,
+                       say=say, stage=stage)  # fmt: skip
     result["workers"] = list(workers) or None
     result["nightly_s_by_workers"] = _on_workers(as_of, workers, say=say)
+    stage(6)
     result |= ratios(result)
     result["load_average_end"] = os.getloadavg()
     return {key: result.get(key) for key in KEYS} | {
         key: value for key, value in result.items() if key not in KEYS
     }
+
+
+def _timings(as_of: dt.date, *, repeat, sample, seed, in_process, say, stage) -> dict:
+    """The night, the floor, the per-loan loop, the pages and reports (stages 2 to 5)."""
+    result: dict = {}
+    say(f"nightly arrears job ({repeat}×, {'in process' if in_process else 'subprocess'}) …")
+    result |= time_nightly(as_of, repeat=repeat, in_process=in_process)
+    stage(2)
+    say(f"floor ({repeat}×) …")
+    result |= time_floor(as_of, repeat=repeat)
+    stage(3)
+    say(f"per-loan reference ({sample} loans) …")
+    result |= time_per_loan(as_of, sample=sample, seed=seed)
+    stage(4)
+    say("admin loan list, reports, reconciliation …")
+    result["admin_list_ms"] = time_pages({"admin_list": "/admin/loans/loan/"})["admin_list"]
+    result |= time_extras(as_of)
+    stage(5)
+    return result
 
 
 def _on_workers(as_of: dt.date, workers: tuple[int, ...], *, say) -> dict | None:

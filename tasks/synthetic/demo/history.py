@@ -24,6 +24,7 @@ from programmes.models import LoanPurpose, Programme
 from .organisation import DEFAULT_SEED
 from .plans import (
     DEFAULT_MONTHLY_MONTHS,
+    EXTEND_AT,
     FLOOD_DAY,
     FREEZE_AT,
     HISTORY_END,
@@ -237,8 +238,12 @@ def _approve(borrower: Borrower, plan: LoanPlan, *, catalogue: Catalogue, by) ->
 
 
 def _exceptional(loan: Loan, household: Household, *, by) -> None:
-    """The rare events: a freeze (khoanh nợ) after a disaster, a write-off (xóa nợ)."""
+    """The rare events: a freeze (khoanh nợ) after a disaster, a write-off (xóa nợ), an
+    extension (gia hạn nợ)."""
     loan.refresh_from_db()
+    if household.index in EXTEND_AT:
+        _extend_next_instalment(loan, by=by)
+        return
     last_move = loan.transactions.order_by("-value_date").values_list("value_date", flat=True)
     on = min(last_move[0] + timedelta(days=75), HISTORY_END)
     if household.index in FREEZE_AT:
@@ -258,6 +263,23 @@ def _exceptional(loan: Loan, household: Household, *, by) -> None:
             reason="Hộ vay bị thiệt hại do lũ quét, mất khả năng trả nợ "
             "(Quyết định 50/2010/QĐ-TTg, sửa đổi bởi Quyết định 08/2021/QĐ-TTg)",
         )
+
+
+def _extend_next_instalment(loan: Loan, *, by) -> None:
+    """The household asked, before its next instalment, to pay it six months later."""
+    version = loan.schedule_versions.order_by("-number").first()
+    dues = version.instalments.values_list("due_date", flat=True) if version else []
+    upcoming = sorted(due for due in dues if due > HISTORY_END)
+    if not upcoming:
+        return
+    services.extend_due_date(
+        loan,
+        due_date=upcoming[0],
+        new_due_date=engine.add_months(upcoming[0], 6, upcoming[0].day),
+        on=HISTORY_END - timedelta(days=7),
+        by=by,
+        reason="Hộ vay bị thiệt hại do mưa lũ, xin gia hạn kỳ trả gốc (Quyết định 50/2010/QĐ-TTg)",
+    )
 
 
 def system_user():

@@ -33,6 +33,7 @@ INTEREST_ONLY_RESIDUE = 7
 MISTAKE_RESIDUE = 11  # of 100
 FREEZE_AT = {13, 1013}
 WRITE_OFF_AT = {23}
+EXTEND_AT = {17}  # an instalment due after the history ends is moved 6 months on (gia hạn)
 FLOOD_DAY = date(2026, 9, 15)
 # Households that fall behind mostly did so in the last two years.
 TROUBLE_FROM = date(2025, 1, 1)

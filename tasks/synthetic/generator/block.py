@@ -55,8 +55,12 @@ class Block(People, Schedules, Payments, Journal):
     The stages run in this order, each reading what the ones before it drew (see each
     module's docstring): people, schedules, payments, journal."""
 
-    def __init__(self, ctx: Context, rng: np.random.Generator, n: int) -> None:
-        self.ctx, self.rng, self.n = ctx, rng, n
+    def __init__(
+        self, ctx: Context, rng: np.random.Generator, n: int, *, households: int | None = None
+    ) -> None:
+        # `households`: draw that many households, their loans making up `n` (set by the
+        # people stage); otherwise `n` loans, their households as many as they come to.
+        self.ctx, self.rng, self.n, self.households = ctx, rng, n, households
         self.tables: dict[type[models.Model], tuple[int, dict]] = {}
         self._households()
         self._loans()

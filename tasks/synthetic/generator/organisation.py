@@ -39,8 +39,10 @@ class Organisation:
     session_day: np.ndarray  # per group
 
 
-def ensure_organisation(*, households: int, seed: int) -> Organisation:
-    """Enough groups for `households` (about 37 members each), reusing existing ones first.
+def ensure_organisation(*, households: int, seed: int, spread: bool = False) -> Organisation:
+    """Enough groups for `households` (about 37 members each), reusing existing ones first;
+    with `spread`, every existing group (a small book over the whole organisation, as the
+    demo's), and more only if they are too few.
 
     An empty database gets the Lạng Sơn organisation of `seed_demo`; beyond it, synthetic
     groups fill the points up to ~17 groups each, then synthetic points and offices follow.
@@ -49,6 +51,8 @@ def ensure_organisation(*, households: int, seed: int) -> Organisation:
         seed_organisation(seed=seed)
     rng = np.random.default_rng([seed, 7])
     needed = max(1, math.ceil(households / MEMBERS_PER_GROUP))
+    if spread:
+        needed = max(needed, _groups().count())
     groups = list(_groups().order_by("id")[:needed])
     if len(groups) < needed:
         _add_groups(needed - len(groups), rng)

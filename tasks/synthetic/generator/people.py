@@ -38,12 +38,18 @@ class People:
     """Households (Borrower rows) and the terms of their loans."""
 
     def _households(self) -> None:
-        rng, ctx, n = self.rng, self.ctx, self.n
+        rng, ctx = self.rng, self.ctx
         per = np.array(list(LOANS_PER_HOUSEHOLD.values()))
-        counts = rng.choice(np.array(list(LOANS_PER_HOUSEHOLD)), size=n, p=per / per.sum())
-        h = int(np.searchsorted(np.cumsum(counts), n)) + 1
-        counts = counts[:h]
-        counts[-1] -= int(counts.sum()) - n
+        choices, p = np.array(list(LOANS_PER_HOUSEHOLD)), per / per.sum()
+        if self.households is not None:  # so many households, with however many loans
+            h = self.households
+            counts = rng.choice(choices, size=h, p=p)
+            self.n = int(counts.sum())
+        else:  # so many loans, in as many households as they come to
+            counts = rng.choice(choices, size=self.n, p=p)
+            h = int(np.searchsorted(np.cumsum(counts), self.n)) + 1
+            counts = counts[:h]
+            counts[-1] -= int(counts.sum()) - self.n
         self.household = np.repeat(np.arange(h), counts)  # per loan
         group = rng.integers(len(ctx.org.group_ids), size=h)
         category = rng.choice(len(CATEGORIES), size=h, p=np.array(CATEGORY_WEIGHTS) / 100)

@@ -39,24 +39,29 @@ TABLES = [Borrower, Loan, ScheduleVersion, Instalment, LoanFreeze, LoanTransacti
 
 def generate_portfolio(
     *,
-    loans: int,
+    loans: int = 0,
+    households: int | None = None,
     seed: int = DEFAULT_SEED,
     reset: bool = False,
     until: date | None = None,
     batch_size: int = BATCH_LOANS,
+    spread: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float]:
-    """Add `loans` synthetic loans (and their households) whose history ends on `until`
-    (default: yesterday); `reset` first removes every loan and borrower. Returns row counts."""
+    """Add `loans` synthetic loans and their households (or `households` households and their
+    loans) whose history ends on `until` (default: yesterday); `reset` first removes every loan
+    and borrower; `spread` draws the households into every existing group, not only as many
+    as they fill. Returns row counts; `progress(done, total)` counts loans (or households)."""
     started = time.monotonic()
     until = until or timezone.localdate() - timedelta(days=1)
     if reset:
         reset_portfolio()
     catalogue = Catalogue.load()
     mean = sum(k * p for k, p in LOANS_PER_HOUSEHOLD.items())
-    org = ensure_organisation(households=math.ceil(loans / mean), seed=seed)
+    wanted = households if households is not None else math.ceil(loans / mean)
+    org = ensure_organisation(households=wanted, seed=seed, spread=spread)
     ctx = Context(catalogue, org, day(until), Ids.allocate(TABLES), timezone.now())
-    run = _Run(ctx, seed=seed, loans=loans, batch_size=batch_size)
+    run = _Run(ctx, seed=seed, loans=loans, batch_size=batch_size, households=households)
     counts = _load(run, bulk=_can_bulk_load(), progress=progress)
     finishing = time.monotonic()
     _finish()
@@ -67,27 +72,36 @@ def generate_portfolio(
 
 @dataclass
 class _Run:
-    """One generation run: its blocks are drawn from generators seeded by (seed, block)."""
+    """One generation run: its blocks are drawn from generators seeded by (seed, block), each
+    of `batch_size` loans, or with `households`, of about as many loans' households."""
 
     ctx: Context
     seed: int
     loans: int
     batch_size: int
+    households: int | None = None
 
     def __post_init__(self) -> None:
         self.vendor, self.ops = connection.vendor, connection.ops
-        self.blocks = math.ceil(self.loans / self.batch_size)
+        mean = sum(k * p for k, p in LOANS_PER_HOUSEHOLD.items())
+        self.per_block = self.batch_size if self.households is None else int(self.batch_size / mean)
+        self.total = self.loans if self.households is None else self.households
+        self.blocks = math.ceil(self.total / max(1, self.per_block))
 
     def produce(self, number: int) -> tuple[int, list]:
-        """Block `number`, drawn and encoded (numpy, mostly outside the GIL): the loans done
-        after it, and (model, rows, chunks) per table."""
-        first = number * self.batch_size
-        size = min(self.batch_size, self.loans - first)
-        block = Block(self.ctx, np.random.default_rng([self.seed, number]), size)
+        """Block `number`, drawn and encoded (numpy, mostly outside the GIL): the loans (or
+        households) done after it, and (model, rows, chunks) per table."""
+        first = number * self.per_block
+        size = min(self.per_block, self.total - first)
+        rng = np.random.default_rng([self.seed, number])
+        if self.households is None:
+            block = Block(self.ctx, rng, size)
+        else:
+            block = Block(self.ctx, rng, 0, households=size)
         tables = [(model, *block.tables[model]) for model in TABLES[:-1]]
         tables.append((LoanTransaction, len(block.journal["id"]), block.journal_values()))
         encode = {"vendor": self.vendor, "ops": self.ops}
-        return first + block.n, [(m, n, encode_rows(m, n, v, **encode)) for m, n, v in tables]
+        return first + size, [(m, n, encode_rows(m, n, v, **encode)) for m, n, v in tables]
 
 
 def _load(run: _Run, *, bulk: bool, progress) -> dict[str, float]:
@@ -112,7 +126,7 @@ def _load(run: _Run, *, bulk: bool, progress) -> dict[str, float]:
                     counts[model._meta.db_table] += rows
             sent += time.monotonic() - block_started
             if progress:
-                progress(done, run.loans)
+                progress(done, run.total)
         log.info("waited %.1fs for the generator, %.1fs sending rows", waited, sent - waited)
     return counts
 
