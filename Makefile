@@ -62,8 +62,9 @@ run: install-run
 	echo "Serving the admin at http://127.0.0.1:$(PORT)/admin/"; \
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# PYTEST_ARGS="tests/reports" for a part of the suite
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

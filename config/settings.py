@@ -160,6 +160,12 @@ DATABASES = {
         _database_url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
     )
 }
+# Reports on a read replica (core/db.py): a PostgreSQL streaming replica of this database. In
+# tests it is the test database's name on the replica's host (MIRROR), which replication fills.
+if os.environ.get("REPORTS_DATABASE_URL"):
+    DATABASES["reports"] = dj_database_url.parse(os.environ["REPORTS_DATABASE_URL"])
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db.ReportsRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {

@@ -6,11 +6,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from borrowers.selectors import User, scope
+from core.db import read_connection
 from programmes.models import DayCount, InterestRate
 
 from . import positions as engine
@@ -222,7 +222,7 @@ def _rate_timelines(book: pd.DataFrame) -> pd.DataFrame:
     changes["effective_from"] = pd.to_datetime(changes["effective_from"]).to_numpy()
     # The household category matters only here, and such rate changes are rare: read it now.
     loan_set, params = id_set_sql("l.id", disbursed["loan_id"].to_numpy())
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT l.id, b.household_category FROM loans_loan l "
             f"JOIN borrowers_borrower b ON b.id = l.borrower_id WHERE {loan_set}",
@@ -250,14 +250,14 @@ def id_set_sql(column: str, ids: np.ndarray) -> tuple[str, list]:
     """`column` within an explicit set of ids, as one parameter."""
     # One text parameter: quicker to build and to send than a list of 20,000 ints.
     values = ",".join(map(str, np.asarray(ids, dtype=np.int64).tolist()))
-    if connection.vendor == "postgresql":
+    if read_connection().vendor == "postgresql":
         return f"{column} = ANY(string_to_array(%s, ',')::bigint[])", [values]
     return f"{column} IN (SELECT value FROM json_each(%s))", [f"[{values}]"]
 
 
 def day_number_sql(column: str) -> str:
     """SQL: the date column as a day number (days since 1970-01-01)."""
-    if connection.vendor == "postgresql":
+    if read_connection().vendor == "postgresql":
         return f"({column} - DATE '1970-01-01')"
     return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
 
@@ -276,6 +276,7 @@ def _as_dates(days: np.ndarray) -> np.ndarray:
 
 def int_rows(sql: str, params: list | dict, width: int) -> np.ndarray:
     """The rows of a query of `width` integer columns (no NULLs) as an (n, width) array."""
+    connection = read_connection()
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.execute(sql, params)

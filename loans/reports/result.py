@@ -61,6 +61,8 @@ class Report:
     source: str | None = None
     # The business date of the nightly snapshot the figures were read from (source "snapshot").
     source_date: date | None = None
+    # Read from the reports replica: how far behind the primary it was (core.db); else None.
+    replica_lag_seconds: float | None = None
 
     @classmethod
     def build(cls, *, frame: pd.DataFrame, distinct: dict, **kwargs) -> "Report":
@@ -126,6 +128,7 @@ class Report:
             "group_by": list(self.request.group_by),
             "source": self.source,
             "source_date": self.source_date.isoformat() if self.source_date else None,
+            "replica_lag_seconds": self.replica_lag_seconds,
             "rows": self.rows,
             "totals": self.totals,
         }

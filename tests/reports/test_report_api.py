@@ -32,7 +32,16 @@ def test_portfolio_json_shape(book, cast, carol_api):
     body = response.json()
     assert body["as_of"] == "2025-10-31"
     assert body["group_by"] == ["office", "programme"]
-    assert set(body) == {"as_of", "group_by", "source", "source_date", "rows", "totals"}
+    assert set(body) == {
+        "as_of",
+        "group_by",
+        "source",
+        "source_date",
+        "replica_lag_seconds",
+        "rows",
+        "totals",
+    }
+    assert body["replica_lag_seconds"] is None  # no REPORTS_DATABASE_URL: read from the primary
     row = body["rows"][0]
     assert set(row) == {
         "office",

@@ -18,6 +18,10 @@ FILE_RESPONSES = {
     (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
 }
 BAD_REQUEST = OpenApiResponse(description="Invalid parameters: messages per field.")
+REPLICA_LAG_HELP = (
+    "Read from the reports replica (REPORTS_DATABASE_URL): how many seconds its data was behind "
+    "the primary; null when read from the primary."
+)
 
 
 class ExportRenderer(renderers.BaseRenderer):

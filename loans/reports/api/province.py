@@ -44,7 +44,7 @@ from ..builders import (
 from ..dimensions import DIMENSIONS, GROUPINGS
 from ..params import FILTER_NAMES, ReportFilters, ReportRequest
 from ..source import SOURCES
-from .base import BAD_REQUEST, FILE_RESPONSES, ReportView, valid_query
+from .base import BAD_REQUEST, FILE_RESPONSES, REPLICA_LAG_HELP, ReportView, valid_query
 
 MAX_GROUPINGS = 4
 FORMATS = ("json", "csv", "xlsx")
@@ -254,6 +254,9 @@ def _response_schema(name: str, measures, *, period: bool) -> dict:
                 allow_null=True,
                 help_text="The business date of the complete nightly snapshot the figures were "
                 "read from (source = snapshot); null otherwise.",
+            ),
+            "replica_lag_seconds": serializers.FloatField(
+                allow_null=True, help_text=REPLICA_LAG_HELP
             ),
             "rows": _row_schema(f"{name}Row", measures),
             "totals": inline_serializer(name=f"{name}Totals", fields=totals),

@@ -21,6 +21,7 @@ from rest_framework import serializers
 
 from borrowers.selectors import associations_for, offices_for, savings_groups_for
 from core.api import EARLIEST_BUSINESS_DATE
+from core.db import replica_lag_seconds, report_reads
 from loans.reconciliation.models import Reconciliation
 from loans.reconciliation.months import parse_month
 from loans.reconciliation.selectors import Filters, NotReconciled, finished_reconciliation
@@ -29,7 +30,14 @@ from .. import exports
 from ..collection_list import collection_list
 from ..fee_statement import fee_statement
 from ..reconciliation import LEVELS, reconciliation_report
-from .base import BAD_REQUEST, FILE_RESPONSES, MAX_ID, ReportView, valid_query
+from .base import (
+    BAD_REQUEST,
+    FILE_RESPONSES,
+    MAX_ID,
+    REPLICA_LAG_HELP,
+    ReportView,
+    valid_query,
+)
 
 FILE_FORMATS = ("xlsx", "csv")
 # A collection list is printed before the session: up to a year ahead is allowed.
@@ -189,6 +197,7 @@ class ReconciliationReportSerializer(serializers.Serializer):
     rows = ReconciliationRowSerializer(many=True)
     totals = TotalsSerializer()
     discrepancies = DiscrepancySerializer(many=True)
+    replica_lag_seconds = serializers.FloatField(allow_null=True, help_text=REPLICA_LAG_HELP)
 
 
 NOT_FOUND = OpenApiResponse(
@@ -217,13 +226,15 @@ class ReconciliationView(ReportView):
     )
     def get(self, request):
         query = valid_query(ReconciliationQuery, request)
-        recon = _reconciliation(query.validated_data["month"])
-        report = reconciliation_report(
-            recon,
-            request.user,
-            level=query.validated_data["level"],
-            filters=query.filters_for(request.user),
-        )
+        with report_reads() as alias:
+            recon = _reconciliation(query.validated_data["month"])
+            report = reconciliation_report(
+                recon,
+                request.user,
+                level=query.validated_data["level"],
+                filters=query.filters_for(request.user),
+            )
+            report["replica_lag_seconds"] = replica_lag_seconds(alias)
         return self.respond(report, exports.reconciliation_download(report))
 
 
@@ -242,8 +253,10 @@ class FeeStatementView(ReportView):
     )
     def get(self, request):
         query = valid_query(MonthQuery, request)
-        recon = _reconciliation(query.validated_data["month"])
-        statement = fee_statement(recon, request.user, query.filters_for(request.user))
+        with report_reads() as alias:
+            recon = _reconciliation(query.validated_data["month"])
+            statement = fee_statement(recon, request.user, query.filters_for(request.user))
+            statement["replica_lag_seconds"] = replica_lag_seconds(alias)
         return self.respond(statement, exports.fee_statement_download(statement))
 
 
