@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import statistics
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def child_env(**extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "DJANGO_DEBUG": "0",
+        "DJANGO_DEBUG": "0",  # timed as in production; a production process needs a secret
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
         "CELERY_BROKER_URL": "",
         "CELERY_RESULT_BACKEND": "",
         **extra,
