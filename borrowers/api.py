@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 
-from core.api import ActionPermission, ScopedPrimaryKeyRelatedField
+from core.api import ActionPermission, IntegerField, ScopedPrimaryKeyRelatedField
 from core.errors import DomainError, validated
 
 from . import selectors, services
@@ -188,7 +188,7 @@ class BorrowerSerializer(serializers.ModelSerializer):
     ethnicity = serializers.ChoiceField(
         choices=ETHNICITY_CHOICES, help_text="Official Vietnamese name (Kinh, Tày, Nùng, ...)."
     )
-    category_list_year = serializers.IntegerField(
+    category_list_year = IntegerField(
         min_value=1990, max_value=2100, required=False, allow_null=True
     )
     savings_group = ScopedPrimaryKeyRelatedField(

@@ -1,6 +1,7 @@
 """Pieces every app's API shares: action permissions, scoped related ids, codes, amounts in
 đồng, business dates."""
 
+import re
 from datetime import date
 
 from django.utils import timezone
@@ -36,10 +37,33 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.selector(getattr(request, "user", None))
 
 
+class IntegerField(serializers.IntegerField):
+    """A whole number, strictly: a JSON integer, or a string of ASCII digits (a query
+    parameter), with at most a leading minus. DRF's own field goes through `int(str(data))`,
+    which also takes "1_000", full-width "１０００", "+5", " 5", 5.0 and "5.0"; this one refuses
+    them, and booleans."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            number = data
+        elif isinstance(data, str) and INTEGER_TEXT.fullmatch(data):
+            if len(data) > self.MAX_STRING_LENGTH:
+                self.fail("max_string_length")
+            number = int(data)
+        else:
+            self.fail("invalid")
+        return super().to_internal_value(number)
+
+
+INTEGER_TEXT = re.compile(r"-?[0-9]+", re.ASCII)
+
+
 def money(**kwargs) -> serializers.IntegerField:
     """An amount in whole đồng, within the largest programme cap."""
     kwargs.setdefault("min_value", 1)
-    return serializers.IntegerField(max_value=MAX_AMOUNT, **kwargs)
+    return IntegerField(max_value=MAX_AMOUNT, **kwargs)
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
