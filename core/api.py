@@ -2,11 +2,16 @@
 đồng, business dates."""
 
 import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, permissions, serializers
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 # The largest cap of any programme (Decree 28 value chain, firms); each programme's own cap is
 # checked by the service.
@@ -18,21 +23,21 @@ EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
 class ActionPermission(permissions.IsAuthenticated):
     """Reads need a login; a write action needs the model permission the view names for it."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not super().has_permission(request, view):
             return False
-        perm = getattr(view, "action_permissions", {}).get(view.action)
+        perm = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         return perm is None or request.user.has_perm(perm)
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A related id looked up among the objects a selector lets the requesting user see."""
 
-    def __init__(self, *, selector, **kwargs):
+    def __init__(self, *, selector: Callable[[Any], QuerySet], **kwargs: Any) -> None:
         self.selector = selector
         super().__init__(**kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         request = self.context.get("request")
         return self.selector(getattr(request, "user", None))
 
@@ -43,7 +48,7 @@ class IntegerField(serializers.IntegerField):
     which also takes "1_000", full-width "１０００", "+5", " 5", 5.0 and "5.0"; this one refuses
     them, and booleans."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool):
             self.fail("invalid")
         if isinstance(data, int):
@@ -60,7 +65,7 @@ class IntegerField(serializers.IntegerField):
 INTEGER_TEXT = re.compile(r"-?[0-9]+", re.ASCII)
 
 
-def money(**kwargs) -> serializers.IntegerField:
+def money(**kwargs: Any) -> serializers.IntegerField:
     """An amount in whole đồng, within the largest programme cap."""
     kwargs.setdefault("min_value", 1)
     return IntegerField(max_value=MAX_AMOUNT, **kwargs)
@@ -69,7 +74,7 @@ def money(**kwargs) -> serializers.IntegerField:
 class CodeRelatedField(serializers.SlugRelatedField):
     """An object named by its code; a code no database could hold (NUL) does not exist."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)
         return super().to_internal_value(data)

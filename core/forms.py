@@ -5,6 +5,8 @@ A form accepts ASCII digits, or an amount grouped by threes with dots as Vietnam
 IntegerField uses) would also take "1_000", full-width "１０００", "+5" and "5.0".
 """
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,7 @@ class IntegerField(forms.IntegerField):
 
     default_error_messages = {"invalid": _("Nhập một số nguyên, chỉ gồm các chữ số 0-9.")}
 
-    def to_python(self, value) -> int | None:
+    def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
@@ -35,12 +37,12 @@ class MoneyField(forms.Field):
         "min_value": _("Số tiền phải từ %(limit)s trở lên."),
     }
 
-    def __init__(self, *, min_value: int | None = 1, **kwargs):
+    def __init__(self, *, min_value: int | None = 1, **kwargs: Any) -> None:
         self.min_value = min_value
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
         super().__init__(**kwargs)
 
-    def to_python(self, value) -> int | None:
+    def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
         try:
@@ -48,7 +50,7 @@ class MoneyField(forms.Field):
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
-    def validate(self, value) -> None:
+    def validate(self, value: Any) -> None:
         super().validate(value)
         if value is not None and self.min_value is not None and value < self.min_value:
             raise forms.ValidationError(
@@ -57,7 +59,7 @@ class MoneyField(forms.Field):
                 params={"limit": format_dong(self.min_value)},
             )
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return group_digits(value)
         return value

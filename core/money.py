@@ -25,7 +25,7 @@ def round_half_up_div(numerator: IntOrArray, denominator: IntOrArray) -> IntOrAr
     or numpy int64 arrays of them element by element)."""
     if not hasattr(denominator, "shape") and denominator <= 0:  # type: ignore[operator]
         raise ValueError("denominator must be positive")
-    return (2 * numerator + denominator) // (2 * denominator)  # type: ignore[operator]
+    return (2 * numerator + denominator) // (2 * denominator)  # type: ignore[operator,return-value]
 
 
 def group_digits(number: int) -> str:
