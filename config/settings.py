@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.document_errors",
+        "core.schema.no_nul_in_query_strings",
     ],
     # Several models have a `status` or `kind`: name each choice set after its meaning.
     "ENUM_NAME_OVERRIDES": {

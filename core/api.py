@@ -9,9 +9,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from rest_framework import pagination, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from .forms import IntegerField as IntegerFormField
 
 # The largest cap of any programme (Decree 28 value chain, firms); each programme's own cap is
 # checked by the service.
@@ -71,6 +74,24 @@ def money(**kwargs: Any) -> serializers.IntegerField:
     return IntegerField(max_value=MAX_AMOUNT, **kwargs)
 
 
+class TextField(serializers.CharField):
+    """Text, strictly: a JSON string. DRF's CharField turns a number into its digits
+    (`"reason": 3.86e+82` would be saved as a reason); this one refuses anything not a string."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text: str = super().to_internal_value(data)
+        return text
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A query filter on a whole number, in ASCII digits (django-filter's NumberFilter reads a
+    decimal: "5.0", "+5")."""
+
+    field_class = IntegerFormField
+
+
 class CodeRelatedField(serializers.SlugRelatedField):
     """An object named by its code; a code no database could hold (NUL) does not exist."""
 
@@ -92,7 +113,45 @@ def business_date(value: date) -> date:
 
 
 class StandardPagination(pagination.PageNumberPagination):
-    """DRF page-number pagination; clients may ask for up to 500 rows a page."""
+    """DRF page-number pagination; clients may ask for up to 500 rows a page.
+
+    Both parameters are strict, and the schema says so: a page is a whole number from 1, a
+    page size one from 1 to 500, each given once. DRF would quietly use the default page size
+    for `page_size=abc` or `page_size=0`, and read `page=last`; here they are a 400."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+    last_page_strings = ()
+
+    def get_page_size(self, request: Request) -> int | None:
+        name = self.page_size_query_param
+        if not name or name not in request.query_params:
+            return self.page_size
+        return _bounded(request, name, maximum=self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        if self.page_query_param not in request.query_params:
+            return 1
+        return _bounded(request, self.page_query_param, maximum=None)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
+
+
+def _bounded(request: Request, name: str, *, maximum: int | None) -> int:
+    """The one value of query parameter `name`: ASCII digits, from 1 to `maximum`."""
+    values = request.query_params.getlist(name)
+    number = int(values[0]) if len(values) == 1 and INTEGER_TEXT.fullmatch(values[0]) else None
+    if number is None or number < 1 or (maximum is not None and number > maximum):
+        bound = _("từ 1 đến %(max)d") % {"max": maximum} if maximum else _("từ 1 trở lên")
+        raise serializers.ValidationError(
+            {name: [_("Nhập một số nguyên %(bound)s.") % {"bound": bound}]}
+        )
+    return number

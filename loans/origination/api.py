@@ -29,6 +29,7 @@ from core.api import (
     CodeRelatedField,
     IntegerField,
     ScopedPrimaryKeyRelatedField,
+    TextField,
     business_date,
     money,
 )
@@ -244,7 +245,7 @@ class DecideInputSerializer(serializers.Serializer):
     """The director's decision; a rejection gives its reason."""
 
     decision = serializers.ChoiceField(choices=DECISIONS)
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=1000,
         required=False,
         allow_blank=True,
@@ -259,7 +260,7 @@ class DecideInputSerializer(serializers.Serializer):
 
 
 class WithdrawInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = TextField(max_length=1000)
 
 
 # --- the views -------------------------------------------------------------------------------
