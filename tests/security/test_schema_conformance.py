@@ -10,7 +10,8 @@ schema's either, and a positive case is bent inside them: a date or month not af
 (JSON Schema has no "today"; the schema's descriptions say it), and an id that names an
 object the user sees (another office's or a missing object is a 400 on that field, with its
 message); a report's grouping named twice, which the pattern of `group_by` cannot exclude;
-and a period that ends before it starts. Bounded: a few examples per operation, well under two minutes.
+and a period that ends before it starts. Bounded: a few examples per operation, under two
+minutes.
 """
 
 import os
