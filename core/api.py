@@ -112,6 +112,13 @@ def business_date(value: date) -> date:
     return value
 
 
+def query_data(request: Request) -> dict[str, str]:
+    """The query parameters as plain data for a serializer: an empty value is a value (which a
+    date, number or choice field refuses, as the schema does), not a parameter left out, as DRF
+    reads a QueryDict; a parameter given twice is the last one."""
+    return request.query_params.dict()
+
+
 class StandardPagination(pagination.PageNumberPagination):
     """DRF page-number pagination; clients may ask for up to 500 rows a page.
 
@@ -150,8 +157,9 @@ def _bounded(request: Request, name: str, *, maximum: int | None) -> int:
     values = request.query_params.getlist(name)
     number = int(values[0]) if len(values) == 1 and INTEGER_TEXT.fullmatch(values[0]) else None
     if number is None or number < 1 or (maximum is not None and number > maximum):
-        bound = _("từ 1 đến %(max)d") % {"max": maximum} if maximum else _("từ 1 trở lên")
-        raise serializers.ValidationError(
-            {name: [_("Nhập một số nguyên %(bound)s.") % {"bound": bound}]}
-        )
+        if maximum is None:
+            message = _("Nhập một số nguyên từ 1 trở lên.")
+        else:
+            message = _("Nhập một số nguyên từ 1 đến %(max)d.") % {"max": maximum}
+        raise serializers.ValidationError({name: [message]})
     return number
