@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import pagination, permissions, serializers
@@ -15,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .forms import IntegerField as IntegerFormField
+
+StrOrPromise = str | Promise
 
 # The largest cap of any programme (Decree 28 value chain, firms); each programme's own cap is
 # checked by the service.
@@ -157,6 +160,7 @@ def _bounded(request: Request, name: str, *, maximum: int | None) -> int:
     values = request.query_params.getlist(name)
     number = int(values[0]) if len(values) == 1 and INTEGER_TEXT.fullmatch(values[0]) else None
     if number is None or number < 1 or (maximum is not None and number > maximum):
+        message: StrOrPromise
         if maximum is None:
             message = _("Nhập một số nguyên từ 1 trở lên.")
         else:
