@@ -66,9 +66,13 @@ run: install-run
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff; mypy (strict for the services and selectors, pyproject [tool.mypy]); the import
+# contracts of .importlinter (every arrow points down); no model change without its migration.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(DEV) $(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 # The English catalogue (Vietnamese is the source language). No line references, so that

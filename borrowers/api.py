@@ -8,6 +8,7 @@ from datetime import date
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -15,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 
-from core.api import ActionPermission, ScopedPrimaryKeyRelatedField
+from core.api import ActionPermission, IntegerField, IntegerFilter, ScopedPrimaryKeyRelatedField
 from core.errors import DomainError, validated
 
 from . import selectors, services
@@ -86,7 +87,7 @@ class OfficeFilter(filters.FilterSet):
 
 
 class TransactionPointFilter(filters.FilterSet):
-    session_day = filters.NumberFilter(min_value=1, max_value=31)
+    session_day = IntegerFilter(min_value=1, max_value=31)
 
     class Meta:
         model = TransactionPoint
@@ -121,6 +122,15 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.offices_for(self.request.user).order_by("code")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "session_day", {"type": "integer", "minimum": 1, "maximum": 31}, required=False
+            )
+        ]
+    )
+)
 class TransactionPointViewSet(viewsets.ReadOnlyModelViewSet):
     """The commune transaction points of the user's offices."""
 
@@ -188,7 +198,7 @@ class BorrowerSerializer(serializers.ModelSerializer):
     ethnicity = serializers.ChoiceField(
         choices=ETHNICITY_CHOICES, help_text="Official Vietnamese name (Kinh, Tày, Nùng, ...)."
     )
-    category_list_year = serializers.IntegerField(
+    category_list_year = IntegerField(
         min_value=1990, max_value=2100, required=False, allow_null=True
     )
     savings_group = ScopedPrimaryKeyRelatedField(

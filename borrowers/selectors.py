@@ -1,6 +1,6 @@
 """Reads scoped to the user's offices: the one place that decides who sees what."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from .models import (
@@ -11,7 +11,7 @@ from .models import (
     TransactionPoint,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AbstractUser | AnonymousUser
 
 
 def office_ids_for(user: User) -> list[int] | None:

@@ -101,7 +101,7 @@ def place_household(
             _("Chọn tổ TK&VV, hoặc điểm giao dịch nếu hộ vay trực tiếp."), field=field
         )
     moves = borrower is not None and borrower.pk is not None
-    if moves and point.office_id != borrower.office_id and borrower.loans.exists():
+    if moves and borrower and point.office_id != borrower.office_id and borrower.loans.exists():
         raise HouseholdError(
             _("Hộ đang có khoản vay: không chuyển sang phòng giao dịch khác."), field=field
         )
@@ -136,7 +136,7 @@ def _checked_household(fields: dict[str, Any], *, borrower: Borrower | None) -> 
 
 
 def _save(obj: Borrower | SavingsGroup, *, by: AbstractBaseUser | None) -> None:
-    obj._history_user = by  # who changed it, in the audit history
+    obj._history_user = by  # type: ignore[union-attr]  # who changed it, in the audit history
     obj.full_clean(validate_unique=False)  # the model's own guards; uniqueness is checked above
     obj.save()
 
@@ -277,7 +277,7 @@ def update_savings_group(
     if unknown:
         raise TypeError(f"not a group's editable field: {sorted(unknown)}")
     locked = SavingsGroup.objects.select_for_update().get(pk=group.pk)
-    checked = {
+    checked: dict[str, Any] = {
         field: clean_name(value, field=field) if field in GROUP_NAMES else value
         for field, value in changes.items()
     }

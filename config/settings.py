@@ -202,7 +202,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # The log names the account and the address (never the password): that is what an operator
 # needs to see who is being guessed at, and from where.
-AXES_SENSITIVE_PARAMETERS = []
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are logged
 AXES_LOCKOUT_CALLABLE = "config.error_views.locked_out"
 # Behind the proxy every request comes from 127.0.0.1: the client's own address is read as the
@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.document_errors",
+        "core.schema.no_nul_in_query_strings",
     ],
     # Several models have a `status` or `kind`: name each choice set after its meaning.
     "ENUM_NAME_OVERRIDES": {

@@ -5,10 +5,12 @@ selector a subclass names, so another office's object is simply not found (404),
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.db.models import ForeignKey, Model, QuerySet
+from django.forms import ModelChoiceField, ModelForm
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .money import format_dong
@@ -24,15 +26,19 @@ class ScopedAdmin(admin.ModelAdmin):
     scoped_choices: dict[str, Callable[..., QuerySet]] = {}
     show_full_result_count = False
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Model:
+        obj: Model | None = super().get_object(request, object_id, from_field)
         if obj is None:
             # Django would redirect with "does not exist"; for another office's object the
             # answer is the same as for an object that never existed: not found.
             raise Http404(_("Không tìm thấy đối tượng."))
         return obj
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
         chooser = self.scoped_choices.get(db_field.name)
         if chooser is not None:
             kwargs["queryset"] = chooser(request.user)
@@ -42,11 +48,11 @@ class ScopedAdmin(admin.ModelAdmin):
 class NoDeleteMixin:
     """Financial records are never deleted: a mistake is corrected by a reversal."""
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
 
@@ -54,18 +60,20 @@ class NoDeleteMixin:
 class ReadOnlyMixin(NoDeleteMixin):
     """Written only by the services or the jobs; the admin shows, never edits."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-def money_display(model: type[Model], field: str) -> Callable:
+def money_display(model: type[Model], field: str) -> Callable[[Any, Model], str]:
     """A list/readonly column showing a whole-đồng field as `1.234.567 ₫`."""
 
-    @admin.display(description=model._meta.get_field(field).verbose_name, ordering=field)
-    def display(self, obj) -> str:
+    label = getattr(model._meta.get_field(field), "verbose_name", field)
+
+    @admin.display(description=label, ordering=field)
+    def display(self: Any, obj: Model) -> str:
         return format_dong(getattr(obj, field))
 
     return display
@@ -82,7 +90,7 @@ class ServiceSavedMixin:
     register: Callable[..., Model]
     update: Callable[..., Model]
 
-    def save_model(self, request, obj, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
         data = form.cleaned_data
         fields = {name: data[name] for name in form.fields if name in data}
         if change:

@@ -11,10 +11,12 @@ replica, everything reads `default` as before.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 REPORTS_DB_ALIAS = "reports"
 
@@ -65,15 +67,17 @@ def replica_lag_seconds(alias: str | None = None) -> float | None:
 class ReportsRouter:
     """Reads inside `report_reads()` go to the replica; writes and migrations never do."""
 
-    def db_for_read(self, model, **hints) -> str | None:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         alias = _read_alias.get()
         return alias if alias != DEFAULT_DB_ALIAS else None
 
-    def db_for_write(self, model, **hints) -> str:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return DEFAULT_DB_ALIAS
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool:
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         return True  # one database, read from two places
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints) -> bool:
-        return db == DEFAULT_DB_ALIAS
+    def allow_migrate(
+        self, db: str, app_label: str, model_name: str | None = None, **hints: Any
+    ) -> bool:
+        return bool(db == DEFAULT_DB_ALIAS)

@@ -6,7 +6,7 @@ request as a whole) and `code` is machine-readable (a state code makes the API a
 """
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 
@@ -29,7 +29,7 @@ class DomainError(Exception):
         return ValidationError({self.field: error}) if self.field else error
 
 
-def validated(check: Callable[..., T], *args, **kwargs) -> T:
+def validated(check: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a domain check inside a form's `clean_<field>` or a serializer's `validate_<field>`:
     its DomainError becomes a ValidationError on that field, with the same message."""
     try:

@@ -5,6 +5,7 @@ Pure Python, so the position engine, the jobs and the interfaces share one round
 way of writing an amount; only `format_percent` asks Django for the active language's format.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
@@ -24,7 +25,7 @@ def round_half_up_div(numerator: IntOrArray, denominator: IntOrArray) -> IntOrAr
     or numpy int64 arrays of them element by element)."""
     if not hasattr(denominator, "shape") and denominator <= 0:  # type: ignore[operator]
         raise ValueError("denominator must be positive")
-    return (2 * numerator + denominator) // (2 * denominator)  # type: ignore[operator]
+    return (2 * numerator + denominator) // (2 * denominator)  # type: ignore[operator,return-value]
 
 
 def group_digits(number: int) -> str:
@@ -40,16 +41,27 @@ def format_dong(amount: int | None) -> str:
     return f"{group_digits(amount)} ₫"
 
 
+# The one spelling of a whole number a person may type: ASCII digits, plainly or grouped by
+# threes with dots (1234567, 1.234.567). No sign, no spaces inside, no underscores, no other
+# script's digits, no fraction: "1_000", "１０００", "+5", "1,5" are typing mistakes, not amounts.
+_PLAIN_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_GROUPED_DIGITS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+", re.ASCII)
+_CURRENCY_SIGNS = ("₫", "đ")
+
+
 def parse_dong(text: str | int) -> int:
-    """Accept '1.234.567', '1,234,567', '1 234 567 ₫' or an int; refuse fractions of a đồng."""
-    if isinstance(text, int):
+    """Accept '1234567', '1.234.567' (optionally followed by '₫' or 'đ', as `format_dong`
+    writes it) or an int; refuse anything else with ValueError."""
+    if isinstance(text, int) and not isinstance(text, bool):
         return text
-    cleaned = str(text).replace("₫", "").replace("đ", "").strip()
-    for sep in (".", ",", " ", "\u00a0"):
-        cleaned = cleaned.replace(sep, "")
-    if not cleaned.lstrip("-").isdigit():
+    if not isinstance(text, str):
         raise ValueError(f"not a whole number of đồng: {text!r}")
-    return int(cleaned)
+    cleaned = text.strip()
+    for sign in _CURRENCY_SIGNS:
+        cleaned = cleaned.removesuffix(sign).rstrip()
+    if _PLAIN_DIGITS.fullmatch(cleaned) or _GROUPED_DIGITS.fullmatch(cleaned):
+        return int(cleaned.replace(".", ""))
+    raise ValueError(f"not a whole number of đồng: {text!r}")
 
 
 def allocate_largest_remainder(total: int, weights: list[int]) -> list[int]:

@@ -9,6 +9,8 @@ whichever came last. This parser refuses both, and a NUL character anywhere in t
 import codecs
 import json
 import re
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -32,7 +34,12 @@ class StrictJSONParser(JSONParser):
 
     max_depth = MAX_DEPTH
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         # DRF hands JSON parsers the request's body, which Django has already held to
         # DATA_UPLOAD_MAX_MEMORY_SIZE (a larger body is a 400 before this runs).
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
@@ -78,5 +85,5 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return result
 
 
-def _refuse_constant(name: str):
+def _refuse_constant(name: str) -> NoReturn:
     raise ParseError(_("JSON không hợp lệ: %(value)s không phải số.") % {"value": name})

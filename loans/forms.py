@@ -1,7 +1,6 @@
 """The officers' forms for a loan's life: approval and postings, each submitted through one
 service; a broken rule (`LoanError`) lands on the form's field and nothing is saved."""
 
-import re
 import uuid
 from datetime import date
 
@@ -13,15 +12,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import borrowers_for
-from core.money import format_dong, group_digits, parse_dong
+from core.forms import IntegerField, MoneyField
+from core.money import format_dong
 from programmes.models import LoanPurpose, Programme
 
 from . import services
 from .models import Loan, LoanStatus, LoanTransaction
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-# Whole đồng, plain or grouped by threes with one separator: 1234567, 1.234.567, 1 234 567.
-_AMOUNT_RE = re.compile(r"^\d+$|^\d{1,3}([.,\s\u00a0])\d{3}(\1\d{3})*$", re.ASCII)
 
 
 def _label(model: type[Model], field: str) -> str:
@@ -37,45 +35,6 @@ def date_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
         widget=AdminDateWidget(format="%d/%m/%Y"),
         **kwargs,
     )
-
-
-class MoneyField(forms.Field):
-    """An amount in whole đồng, typed as 1234567 or 1.234.567 (never a fraction of a đồng)."""
-
-    default_error_messages = {
-        "invalid": _("Nhập số tiền là số nguyên đồng, ví dụ 1.234.567."),
-        "min_value": _("Số tiền phải từ %(limit)s trở lên."),
-    }
-
-    def __init__(self, *, min_value: int | None = 1, **kwargs):
-        self.min_value = min_value
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value) -> int | None:
-        if value in self.empty_values:
-            return None
-        if isinstance(value, int):
-            return value
-        text = str(value).replace("₫", "").replace("đ", "").strip()
-        # A decimal comma ("1.234,5") must not silently become 12.345 đồng.
-        if not _AMOUNT_RE.match(text):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return parse_dong(text)
-
-    def validate(self, value) -> None:
-        super().validate(value)
-        if value is not None and self.min_value is not None and value < self.min_value:
-            raise forms.ValidationError(
-                self.error_messages["min_value"],
-                code="min_value",
-                params={"limit": format_dong(self.min_value)},
-            )
-
-    def prepare_value(self, value):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return group_digits(value)
-        return value
 
 
 def add_loan_error(form: forms.Form, err: services.LoanError, aliases: dict[str, str]) -> None:
@@ -116,8 +75,8 @@ class LoanApprovalForm(ServiceForm):
         label=_label(Loan, "purpose"),
     )
     amount = MoneyField(label=_label(Loan, "approved_amount"))
-    term_months = forms.IntegerField(label=_label(Loan, "term_months"), min_value=1)
-    grace_months = forms.IntegerField(
+    term_months = IntegerField(label=_label(Loan, "term_months"), min_value=1)
+    grace_months = IntegerField(
         label=_label(Loan, "grace_months"),
         min_value=0,
         required=False,
@@ -129,7 +88,7 @@ class LoanApprovalForm(ServiceForm):
         coerce=int,
         initial=6,
     )
-    due_day = forms.IntegerField(
+    due_day = IntegerField(
         label=_label(Loan, "due_day"),
         min_value=1,
         max_value=31,

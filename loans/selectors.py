@@ -220,15 +220,24 @@ def _rate_timelines(book: pd.DataFrame) -> pd.DataFrame:
     if changes.empty:
         return base
     changes["effective_from"] = pd.to_datetime(changes["effective_from"]).to_numpy()
-    # The household category matters only here, and such rate changes are rare: read it now.
-    loan_set, params = id_set_sql("l.id", disbursed["loan_id"].to_numpy())
+    return pd.concat([base, _later_rates(disbursed, changes)], ignore_index=True)
+
+
+def _household_categories(loan_ids: np.ndarray) -> dict[int, str]:
+    """Each loan's household category (read only when a rate change depends on it: rare)."""
+    loan_set, params = id_set_sql("l.id", loan_ids)
     with read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT l.id, b.household_category FROM loans_loan l "
             f"JOIN borrowers_borrower b ON b.id = l.borrower_id WHERE {loan_set}",
             params,
         )
-        categories = dict(cursor.fetchall())
+        return dict(cursor.fetchall())
+
+
+def _later_rates(disbursed: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """The rate changes after each loan's first disbursement that apply to its category."""
+    categories = _household_categories(disbursed["loan_id"].to_numpy())
     disbursed = disbursed.assign(category=disbursed["loan_id"].map(categories))
     merged = disbursed[["loan_id", "programme_id", "category", "first_day"]].merge(
         changes, on="programme_id", suffixes=("", "_rate")
@@ -236,14 +245,13 @@ def _rate_timelines(book: pd.DataFrame) -> pd.DataFrame:
     applies = (merged["category_rate"] == "") | (merged["category_rate"] == merged["category"])
     started = _as_dates(merged["first_day"].to_numpy())
     merged = merged[applies & (merged["effective_from"].to_numpy() > started)]
-    later = pd.DataFrame(
+    return pd.DataFrame(
         {
             "loan_id": merged["loan_id"].to_numpy(),
             "effective_from": merged["effective_from"].to_numpy(),
             "rate_micro": [int(rate * 10000) for rate in merged["annual_rate"]],
         }
     )
-    return pd.concat([base, later], ignore_index=True)
 
 
 def id_set_sql(column: str, ids: np.ndarray) -> tuple[str, list]:

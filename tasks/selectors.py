@@ -7,6 +7,7 @@ partitions, their progress, counts and errors. The dashboard reads the runs that
 through `runs_needing_attention_for`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -88,7 +89,7 @@ def run_view_for(user: User, run: JobRun) -> RunView:
     )
 
 
-def _added_up(counts) -> dict[str, int]:
+def _added_up(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for one in counts:
         for key, value in one.items():

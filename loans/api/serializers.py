@@ -13,7 +13,13 @@ from rest_framework import serializers
 
 from borrowers.models import Borrower
 from borrowers.selectors import borrowers_for
-from core.api import CodeRelatedField, ScopedPrimaryKeyRelatedField, business_date, money
+from core.api import (
+    CodeRelatedField,
+    IntegerField,
+    ScopedPrimaryKeyRelatedField,
+    business_date,
+    money,
+)
 from programmes.models import LoanPurpose, Programme
 
 from ..models import Instalment, Loan, LoanTransaction
@@ -203,8 +209,8 @@ class LoanCreateSerializer(serializers.Serializer):
         "`loan_line`, and `purpose` is what the money is for.",
     )
     amount = money(help_text="Approved amount in đồng, at most the programme's cap.")
-    term_months = serializers.IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)
-    grace_months = serializers.IntegerField(
+    term_months = IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)
+    grace_months = IntegerField(
         min_value=0,
         max_value=MAX_TERM_MONTHS - 1,
         required=False,
@@ -213,7 +219,7 @@ class LoanCreateSerializer(serializers.Serializer):
     principal_frequency_months = serializers.ChoiceField(
         choices=FREQUENCY_CHOICES, required=False, default=6
     )
-    due_day = serializers.IntegerField(
+    due_day = IntegerField(
         min_value=1,
         max_value=31,
         required=False,

@@ -20,7 +20,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ActionPermission
+from core.api import ActionPermission, query_data
 
 from .. import services
 from ..models import Loan, LoanStatus, PostingRequest
@@ -186,7 +186,7 @@ class LoanViewSet(
     def position(self, request, pk=None):
         """The loan's position at the end of `as_of` (DOMAIN.md §4), as the nightly job computes."""
         loan = self.get_object()
-        query = PositionQuerySerializer(data=request.query_params)
+        query = PositionQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         as_of = query.validated_data.get("as_of") or timezone.localdate()
         return Response(render_position(loan, as_of=as_of))

@@ -27,7 +27,9 @@ from borrowers.selectors import borrowers_for
 from core.api import (
     ActionPermission,
     CodeRelatedField,
+    IntegerField,
     ScopedPrimaryKeyRelatedField,
+    TextField,
     business_date,
     money,
 )
@@ -176,8 +178,8 @@ class ApplicationCreateSerializer(serializers.Serializer):
         help_text="Loan line code (dòng vay) of the programme; `purpose` in POST /api/v1/loans/.",
     )
     amount = money(help_text="Amount asked for, in đồng, at most the programme's cap.")
-    term_months = serializers.IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)
-    grace_months = serializers.IntegerField(
+    term_months = IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)
+    grace_months = IntegerField(
         min_value=0,
         max_value=MAX_TERM_MONTHS - 1,
         required=False,
@@ -186,7 +188,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
     principal_frequency_months = serializers.ChoiceField(
         choices=FREQUENCY_CHOICES, required=False, default=6
     )
-    due_day = serializers.IntegerField(
+    due_day = IntegerField(
         min_value=1,
         max_value=31,
         required=False,
@@ -228,8 +230,8 @@ class VoteInputSerializer(serializers.Serializer):
     """The group's vote: more than half of those present for it, at most the group's members."""
 
     meeting_date = serializers.DateField(validators=[business_date])
-    members_present = serializers.IntegerField(min_value=1, max_value=MAX_COUNT)
-    votes_for = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    members_present = IntegerField(min_value=1, max_value=MAX_COUNT)
+    votes_for = IntegerField(min_value=0, max_value=MAX_COUNT)
 
 
 class CertifyInputSerializer(serializers.Serializer):
@@ -243,7 +245,7 @@ class DecideInputSerializer(serializers.Serializer):
     """The director's decision; a rejection gives its reason."""
 
     decision = serializers.ChoiceField(choices=DECISIONS)
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=1000,
         required=False,
         allow_blank=True,
@@ -258,7 +260,7 @@ class DecideInputSerializer(serializers.Serializer):
 
 
 class WithdrawInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = TextField(max_length=1000)
 
 
 # --- the views -------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from borrowers.models import Borrower, SavingsGroup, TransactionPoint
 from borrowers.selectors import borrowers_for, savings_groups_for, transaction_points_for
 from core.errors import DomainError
-from loans.forms import MoneyField, date_field
+from core.forms import IntegerField, MoneyField
+from loans.forms import date_field
 from loans.models import Loan
 from programmes.models import LoanPurpose, Programme
 
@@ -96,8 +97,8 @@ class ApplicationForm(StepForm):
         label=_label("loan_line"),
     )
     amount = MoneyField(label=_label("amount"))
-    term_months = forms.IntegerField(label=_label("term_months"), min_value=1, max_value=600)
-    grace_months = forms.IntegerField(
+    term_months = IntegerField(label=_label("term_months"), min_value=1, max_value=600)
+    grace_months = IntegerField(
         label=_label("grace_months"),
         min_value=0,
         required=False,
@@ -109,7 +110,7 @@ class ApplicationForm(StepForm):
         coerce=int,
         initial=6,
     )
-    due_day = forms.IntegerField(
+    due_day = IntegerField(
         label=_label("due_day"),
         min_value=1,
         max_value=31,
@@ -145,8 +146,8 @@ class VoteForm(StepForm):
     step = "vote"
     title = _("Biên bản họp tổ bình xét (10/TD)")
     meeting_date = date_field(_label("meeting_date"), initial=timezone.localdate)
-    members_present = forms.IntegerField(label=_label("members_present"), min_value=1)
-    votes_for = forms.IntegerField(label=_label("votes_for"), min_value=0)
+    members_present = IntegerField(label=_label("members_present"), min_value=1)
+    votes_for = IntegerField(label=_label("votes_for"), min_value=0)
 
     def post(self, *, by):
         return services.record_vote(self.application, by=by, **self.cleaned_data)

@@ -5,6 +5,7 @@ Horizontal bars, because the labels (offices, programmes) are long Vietnamese na
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -28,7 +29,7 @@ def bar_chart(
     title: str,
     bars: list[tuple[str, int | Decimal]],
     *,
-    shown: Callable[[int | Decimal], str] = dots,
+    shown: Callable[[Any], str] = dots,
     colour: str = "blue",
     width: int = 720,
 ) -> SafeString:

@@ -11,6 +11,7 @@ numbers plain (1234567, 0.094500) so a program reads them back exactly.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -285,7 +286,10 @@ def fee_statement_csv(statement: dict) -> bytes:
     rows = [{**row, "payee": "group_leader"} for row in statement["leaders"]]
     rows += [{**row, "payee": row["association_level"]} for row in statement["associations"]]
     total = statement["totals"]["leader_commission"] + statement["totals"]["association_fee"]
-    lines = [FEE_CSV_COLUMNS, *([row.get(key) for key in FEE_CSV_COLUMNS] for row in rows)]
+    lines: list[list[Any]] = [
+        list(FEE_CSV_COLUMNS),
+        *([row.get(key) for key in FEE_CSV_COLUMNS] for row in rows),
+    ]
     lines.append(["TOTAL", *[None] * (len(FEE_CSV_COLUMNS) - 2), total])
     return csv_bytes(lines)
 
@@ -374,7 +378,7 @@ def collection_list_csv(cl: CollectionList) -> bytes:
     """The English keys as the header, a line per member's loan, and a TOTAL line."""
     keys = [key for key, _label in COLLECTION_COLUMNS if key != "signature"]
     totals = cl.totals
-    lines = [keys, *([row.get(key) for key in keys] for row in cl.rows)]
+    lines: list[list[Any]] = [keys, *([row.get(key) for key in keys] for row in cl.rows)]
     lines.append(["TOTAL", *(totals.get(key) for key in keys[1:])])
     return csv_bytes(lines)
 

@@ -29,7 +29,7 @@ def check_value_date(loan: Loan, on: date) -> None:
 
 def check_open_for_postings(loan: Loan) -> None:
     """Only an active loan takes postings (DOMAIN.md §4 "Repayments")."""
-    messages = {
+    messages: dict[str, str] = {
         LoanStatus.APPROVED: _("Khoản vay chưa giải ngân."),
         LoanStatus.FROZEN: _("Khoản vay đang được khoanh nợ, không được ghi giao dịch."),
         LoanStatus.CLOSED: _("Khoản vay đã tất toán, không được ghi giao dịch."),

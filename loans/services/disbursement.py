@@ -2,12 +2,13 @@
 
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from core.money import group_digits
 
 from .. import positions as engine
-from ..models import Loan, LoanStatus, LoanTransaction, TransactionKind
+from ..models import Loan, LoanStatus, LoanTransaction, PostingRequest, TransactionKind
 from .checks import check_open_for_postings, positive, today
 from .errors import LoanError
 from .idempotency import idempotent
@@ -17,7 +18,13 @@ from .status import change_status
 
 @idempotent("disbursement")
 def disburse(
-    loan: Loan, *, amount: int, on: date, by, request=None, receipt_number: str = ""
+    loan: Loan,
+    *,
+    amount: int,
+    on: date,
+    by: User,
+    request: PostingRequest | None = None,
+    receipt_number: str = "",
 ) -> LoanTransaction:
     """Disburse a tranche (giải ngân) at or below the approved amount; the first one fixes the
     contract rate (the programme's rate in force that day) and the schedule (DOMAIN.md §4)."""
@@ -58,7 +65,7 @@ def _check_disbursement(loan: Loan, *, amount: int, on: date) -> None:
         )
 
 
-def _first_disbursement(loan: Loan, *, amount: int, on: date, by) -> None:
+def _first_disbursement(loan: Loan, *, amount: int, on: date, by: User) -> None:
     """The contract rate in force on the day, and the schedule built from the first tranche."""
     rate = loan.programme.rate_on(on, loan.borrower.household_category)
     if rate is None:
@@ -79,9 +86,10 @@ def _first_disbursement(loan: Loan, *, amount: int, on: date, by) -> None:
     write_schedule(loan, rows, effective_from=on, reason="disbursement", by=by)
 
 
-def _later_tranche(loan: Loan, *, amount: int, on: date, by) -> None:
+def _later_tranche(loan: Loan, *, amount: int, on: date, by: User) -> None:
     """A later tranche is spread over the instalments that fall after its date (DOMAIN.md §4)."""
-    if on < loan.first_disbursed_on:
+    first = loan.first_disbursed_on
+    if first is not None and on < first:
         raise LoanError(_("Đợt giải ngân sau không được trước đợt đầu."), field="value_date")
     try:
         rows = engine.spread_tranche(schedule=current_rows(loan), amount=amount, on=on)

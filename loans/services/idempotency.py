@@ -45,7 +45,7 @@ def idempotent(operation: str, *, many: bool = False) -> Callable:
 
     def decorator(func: Callable) -> Callable:
         @wraps(func)
-        def wrapper(loan: Loan, *, key: str | None = None, **params: Any):
+        def wrapper(loan: Loan, *, key: str | None = None, **params: Any) -> Any:
             with transaction.atomic():
                 locked = lock(loan)
                 if key is None:

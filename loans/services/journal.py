@@ -8,20 +8,25 @@ locking the loan row, so the journal, the cached totals and the schedule never d
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import F
 
 from ..models import Instalment, Loan, LoanTransaction, PostingRequest, ScheduleVersion
 from ..models import TransactionKind as Kind
 
 # Which cached total each money kind moves (sign +1 on posting, -1 on reversal).
-CACHE_FIELD = {
+CACHE_FIELD: dict[str, str] = {
     Kind.DISBURSEMENT: "disbursed_total",
     Kind.PRINCIPAL_REPAYMENT: "principal_repaid_total",
     Kind.WRITE_OFF: "written_off_total",
     Kind.INTEREST_PAYMENT: "interest_paid_total",
     Kind.INTEREST_WRITE_OFF: "interest_written_off_total",
 }
-OUTSTANDING_SIGN = {Kind.DISBURSEMENT: 1, Kind.PRINCIPAL_REPAYMENT: -1, Kind.WRITE_OFF: -1}
+OUTSTANDING_SIGN: dict[str, int] = {
+    Kind.DISBURSEMENT: 1,
+    Kind.PRINCIPAL_REPAYMENT: -1,
+    Kind.WRITE_OFF: -1,
+}
 # The kinds a reversal may undo: the money kinds (an overdue transfer is not money).
 REVERSIBLE = set(CACHE_FIELD)
 
@@ -32,7 +37,7 @@ def post_entry(
     kind: str,
     amount: int,
     on: date,
-    by,
+    by: User,
     request: PostingRequest | None,
     receipt_number: str = "",
     note: str = "",
@@ -73,7 +78,13 @@ def post_money(loan: Loan, kind: str, amount: int, **posting: Any) -> LoanTransa
 
 
 def write_schedule(
-    loan: Loan, rows: list[tuple[date, int]], *, effective_from: date, reason: str, by, note=""
+    loan: Loan,
+    rows: list[tuple[date, int]],
+    *,
+    effective_from: date,
+    reason: str,
+    by: User,
+    note: str = "",
 ) -> ScheduleVersion:
     """A new version of the principal schedule, in force from `effective_from`."""
     last = loan.schedule_versions.order_by("-number").first()

@@ -1,7 +1,9 @@
 """Approving a loan (thông báo 04/TD) after the programme's eligibility rules (DOMAIN.md §2)."""
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +25,7 @@ def create_loan(
     amount: int,
     term_months: int,
     approved_on: date,
-    by,
+    by: User,
     grace_months: int | None = None,
     principal_frequency_months: int = 6,
     due_day: int | None = None,
@@ -90,7 +92,7 @@ def check_eligibility(
 
 
 def _draft(
-    *, borrower: Borrower, programme: Programme, amount: int, grace_months: int | None, **terms
+    *, borrower: Borrower, programme: Programme, amount: int, grace_months: int | None, **terms: Any
 ) -> Loan:
     """The loan the terms describe, unsaved, held where its household is."""
     return Loan(

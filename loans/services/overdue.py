@@ -9,6 +9,7 @@ so two runs of one night, or two nights, never journal it twice.
 """
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from django.db import transaction
@@ -68,7 +69,7 @@ def record_overdue_transfers(*, transfers: pd.DataFrame, as_of: date) -> int:
     return journaled.count() - before
 
 
-def _transfer(row, due: date) -> LoanTransaction:
+def _transfer(row: Any, due: date) -> LoanTransaction:
     return LoanTransaction(
         loan_id=row.loan_id,
         kind=TransactionKind.OVERDUE_TRANSFER,

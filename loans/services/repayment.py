@@ -3,11 +3,12 @@
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from core.money import group_digits
 
-from ..models import Loan, LoanStatus, LoanTransaction, TransactionKind
+from ..models import Loan, LoanStatus, LoanTransaction, PostingRequest, TransactionKind
 from .checks import amounts_owed, check_open_for_postings, check_value_date, positive
 from .errors import LoanError
 from .idempotency import idempotent
@@ -20,11 +21,11 @@ def record_repayment(
     loan: Loan,
     *,
     on: date,
-    by,
+    by: User,
     principal: int | None = None,
     interest: int | None = None,
     amount: int | None = None,
-    request=None,
+    request: PostingRequest | None = None,
     receipt_number: str = "",
 ) -> list[LoanTransaction]:
     """Record a repayment (thu nợ) as on the receipt: principal and interest separately, or a

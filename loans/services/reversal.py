@@ -1,9 +1,13 @@
 """Reversing a mistaken entry (hủy bút toán): a new entry that undoes the old one."""
 
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from .. import positions as engine
-from ..models import Loan, LoanStatus, LoanTransaction, TransactionKind
+from ..models import Loan, LoanStatus, LoanTransaction, PostingRequest, TransactionKind
 from .checks import check_given
 from .errors import LoanError
 from .idempotency import idempotent
@@ -13,14 +17,26 @@ from .status import change_status
 WRITE_OFF_KINDS = (TransactionKind.WRITE_OFF, TransactionKind.INTEREST_WRITE_OFF)
 
 
-def reverse(entry: LoanTransaction, *, reason: str, by, key: str | None = None) -> LoanTransaction:
+def reverse(
+    entry: LoanTransaction, *, reason: str, by: User, key: str | None = None
+) -> LoanTransaction:
     """Reverse a mistaken entry (hủy bút toán) with a reason; an entry is reversed at most once.
     The reversal carries the original's value date, so positions as of any date exclude both."""
-    return _reverse(entry.loan, entry_id=entry.pk, reason=reason, by=by, key=key)
+    reversal: LoanTransaction = _reverse(
+        entry.loan, entry_id=entry.pk, reason=reason, by=by, key=key
+    )
+    return reversal
 
 
 @idempotent("reversal")
-def _reverse(loan: Loan, *, entry_id: int, reason: str, by, request=None) -> LoanTransaction:
+def _reverse(
+    loan: Loan,
+    *,
+    entry_id: int,
+    reason: str,
+    by: User,
+    request: PostingRequest | None = None,
+) -> LoanTransaction:
     entry = LoanTransaction.objects.filter(pk=entry_id, loan=loan).first()
     if entry is None:
         raise LoanError(_("Không tìm thấy bút toán của khoản vay này."), field="transaction")
@@ -47,7 +63,7 @@ def _reverse(loan: Loan, *, entry_id: int, reason: str, by, request=None) -> Loa
     return reversal
 
 
-def _status_after(loan: Loan, entry: LoanTransaction, *, by) -> str:
+def _status_after(loan: Loan, entry: LoanTransaction, *, by: User) -> str:
     """The loan's status once `entry` is reversed: undoing the only disbursement makes it
     approved again, undoing a write-off or the closing repayment makes it active again."""
     if entry.kind == TransactionKind.DISBURSEMENT:
@@ -57,7 +73,7 @@ def _status_after(loan: Loan, entry: LoanTransaction, *, by) -> str:
     return loan.status
 
 
-def _undo_disbursement(loan: Loan, entry: LoanTransaction, *, by) -> str:
+def _undo_disbursement(loan: Loan, entry: LoanTransaction, *, by: User) -> str:
     """Rebuild the schedule from the disbursements that remain after reversing `entry`."""
     _check_undo(loan, entry)
     remaining = list(
@@ -95,7 +111,7 @@ def _check_undo(loan: Loan, entry: LoanTransaction) -> None:
         )
 
 
-def _rebuild_schedule(loan: Loan, remaining: list, *, reversed_on, by) -> None:
+def _rebuild_schedule(loan: Loan, remaining: list[Any], *, reversed_on: date, by: User) -> None:
     """The schedule of the remaining tranches, as if the reversed one had never been; the
     contract rate follows the first remaining tranche's date."""
     first_on, first_amount = remaining[0]

@@ -2,10 +2,18 @@
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Loan, LoanFreeze, LoanStatus, LoanTransaction, TransactionKind
+from ..models import (
+    Loan,
+    LoanFreeze,
+    LoanStatus,
+    LoanTransaction,
+    PostingRequest,
+    TransactionKind,
+)
 from .checks import amounts_owed, check_given, check_open_for_postings, check_value_date, today
 from .errors import LoanError
 from .idempotency import idempotent, lock
@@ -16,7 +24,7 @@ MAX_FREEZE_DAYS = 3 * 366  # Decision 50/2010 (amended by 08/2021): up to 3 year
 
 
 @transaction.atomic
-def freeze(loan: Loan, *, start: date, end: date | None, decision_ref: str, by) -> LoanFreeze:
+def freeze(loan: Loan, *, start: date, end: date | None, decision_ref: str, by: User) -> LoanFreeze:
     """Freeze the debt (khoanh nợ) for up to 3 years: no interest accrues while frozen
     (Decision 50/2010/QĐ-TTg as amended by Decision 08/2021/QĐ-TTg)."""
     loan = lock(loan)
@@ -37,7 +45,7 @@ def freeze(loan: Loan, *, start: date, end: date | None, decision_ref: str, by) 
 
 
 @transaction.atomic
-def unfreeze(loan: Loan, *, on: date, by) -> LoanFreeze:
+def unfreeze(loan: Loan, *, on: date, by: User) -> LoanFreeze:
     """End the open freeze on `on` (the last frozen day); accrual resumes the day after."""
     loan = lock(loan)
     record = (
@@ -55,7 +63,9 @@ def unfreeze(loan: Loan, *, on: date, by) -> LoanFreeze:
 
 
 @idempotent("write_off", many=True)
-def write_off(loan: Loan, *, on: date, by, reason: str, request=None) -> list[LoanTransaction]:
+def write_off(
+    loan: Loan, *, on: date, by: User, reason: str, request: PostingRequest | None = None
+) -> list[LoanTransaction]:
     """Write off (xóa nợ) the outstanding principal and the interest owed through `on`."""
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.FROZEN):
         check_open_for_postings(loan)

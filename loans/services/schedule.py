@@ -6,6 +6,7 @@ keep the old schedule (DOMAIN.md §3).
 
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from .journal import current_rows, write_schedule
 
 @transaction.atomic
 def extend_due_date(
-    loan: Loan, *, due_date: date, new_due_date: date, on: date, by, reason: str
+    loan: Loan, *, due_date: date, new_due_date: date, on: date, by: User, reason: str
 ) -> ScheduleVersion:
     """Extend an instalment (gia hạn nợ): its due date moves beyond the original. A new schedule
     version in force from the decision date `on` keeps the old one for earlier positions."""
@@ -38,7 +39,7 @@ def extend_due_date(
 
 @transaction.atomic
 def adjust_schedule(
-    loan: Loan, *, rows: list[tuple[date, int]], on: date, by, reason: str
+    loan: Loan, *, rows: list[tuple[date, int]], on: date, by: User, reason: str
 ) -> ScheduleVersion:
     """Adjust the schedule (điều chỉnh kỳ hạn): instalments moved within the term, same total."""
     loan = lock(loan)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -115,7 +116,7 @@ def _done(run_id: int, office_id: int, counts: dict[str, int]) -> None:
             .exclude(status=JobPartition.Status.DONE)
             .update(status=JobPartition.Status.DONE, counts=counts, finished_at=now)
         )
-        progress = {"progressed_at": now}
+        progress: dict[str, Any] = {"progressed_at": now}
         if first_time:
             progress["parts_done"] = F("parts_done") + 1
         JobRun.objects.filter(pk=run_id).update(**progress)

@@ -1,6 +1,7 @@
 """The application 01/TD (giấy đề nghị vay vốn kiêm phương án sử dụng vốn vay)."""
 
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -47,18 +48,28 @@ def submit_application(
         **_placement(borrower),
         amount=amount,
         term_months=term_months,
-        grace_months=programme.grace_months if grace_months is None else grace_months,
         principal_frequency_months=principal_frequency_months,
         due_day=due_day,
-        approved_list_ref=(approved_list_ref or "").strip(),
         approved_list_date=approved_list_date,
-        purpose=given(purpose, field="purpose", message=_("Phải ghi mục đích sử dụng vốn vay.")),
         applied_on=applied_on,
+        **_stated(programme, grace_months, approved_list_ref, purpose),
         submitted_by=by,
     )
     _check_submission(application)
     save(application, by=by)
     return application
+
+
+def _stated(
+    programme: Programme, grace_months: int | None, approved_list_ref: str, purpose: str
+) -> dict[str, Any]:
+    """The terms the household stated, tidied: the programme's grace if none, the purpose
+    required."""
+    return {
+        "grace_months": programme.grace_months if grace_months is None else grace_months,
+        "approved_list_ref": (approved_list_ref or "").strip(),
+        "purpose": given(purpose, field="purpose", message=_("Phải ghi mục đích sử dụng vốn vay.")),
+    }
 
 
 def _check_submission(application: LoanApplication) -> None:

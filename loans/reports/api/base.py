@@ -8,6 +8,7 @@ from rest_framework import renderers, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import query_data
 from core.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 from ..exports import Download
@@ -84,6 +85,6 @@ class ReportView(APIView):
 
 def valid_query(serializer_class: type[serializers.Serializer], request, **context):
     """The query parameters checked by `serializer_class` (a 400 with field messages)."""
-    query = serializer_class(data=request.query_params, context={"request": request, **context})
+    query = serializer_class(data=query_data(request), context={"request": request, **context})
     query.is_valid(raise_exception=True)
     return query

@@ -13,6 +13,8 @@ outstanding, as everywhere in the reports' JSON (`core.money.ratio`).
 
 from django.urls import path
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 
@@ -69,10 +71,23 @@ class ProgrammeCodeField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+_NAME = "(?:" + "|".join(GROUPINGS) + ")"
+# What the schema states (the serializer then refuses a grouping named twice or over 4).
+GROUP_BY_PATTERN = rf"^(?:{_NAME}(?:,{_NAME}){{0,{MAX_GROUPINGS - 1}}})?$"
+
+
 class ReportQuerySerializer(serializers.Serializer):
     """What every report takes: groupings, filters, the source of positions and the format."""
 
-    group_by = serializers.CharField(
+    group_by = serializers.RegexField(
+        GROUP_BY_PATTERN,
+        error_messages={
+            "invalid": format_lazy(
+                _("Nhóm theo tối đa {n} cách nhóm, cách nhau bởi dấu phẩy, chọn trong: {names}."),
+                n=MAX_GROUPINGS,
+                names=", ".join(GROUPINGS),
+            )
+        },
         required=False,
         allow_blank=True,
         max_length=300,

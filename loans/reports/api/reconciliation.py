@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from borrowers.selectors import associations_for, offices_for, savings_groups_for
-from core.api import EARLIEST_BUSINESS_DATE
+from core.api import EARLIEST_BUSINESS_DATE, IntegerField
 from core.db import replica_lag_seconds, report_reads
 from loans.reconciliation.models import Reconciliation
 from loans.reconciliation.months import parse_month
@@ -50,9 +50,9 @@ LATEST_SESSION_AHEAD = timedelta(days=366)
 class ScopeFilters(serializers.Serializer):
     """Narrow a report to an office, an association (any level) or a group, by id."""
 
-    office = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    association = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    savings_group = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    office = IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    association = IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    savings_group = IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def filters_for(self, user) -> Filters:
         """The filter objects. One outside the user's scope is a 400 on that field, worded as for
@@ -102,9 +102,7 @@ class ReconciliationQuery(MonthQuery):
 
 
 class CollectionListQuery(serializers.Serializer):
-    savings_group = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="The group's id."
-    )
+    savings_group = IntegerField(min_value=1, max_value=MAX_ID, help_text="The group's id.")
     session_date = serializers.DateField(help_text="The session date, YYYY-MM-DD.")
     format = serializers.ChoiceField(
         choices=["json", *FILE_FORMATS], required=False, help_text="json (default), xlsx or csv."
