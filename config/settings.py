@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "loans.reports",
     "loans.origination",
     "tasks",
+    "desk",
 ]
 
 MIDDLEWARE = [

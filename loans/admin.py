@@ -24,6 +24,7 @@ from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
 from core.money import format_dong
 
 from . import forms
+from .admin_columns import POSITION_STATUS, LastPositionColumns, with_last_position
 from .models import (
     Instalment,
     Loan,
@@ -40,14 +41,6 @@ POSITION_MONEY = [
     for f in PositionSnapshot._meta.fields
     if isinstance(f, models.BigIntegerField) and not f.primary_key
 ]
-POSITION_STATUS = {
-    "not_disbursed": _("Chưa giải ngân"),
-    "current": _("Trong hạn"),
-    "overdue": _("Quá hạn"),
-    "frozen": _("Khoanh nợ"),
-    "closed": _("Đã tất toán"),
-    "written_off": _("Đã xóa nợ"),
-}
 
 
 def position_rows(position: dict) -> list[tuple[str, str]]:
@@ -170,17 +163,22 @@ class HouseholdLoanInline(ReadOnlyInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(NoDeleteMixin, ScopedAdmin):
+class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
     list_display = [
         "contract_number",
         "borrower",
         "programme",
         "office",
         "approved_amount_display",
-        "outstanding_display",
         "status",
+        *LastPositionColumns.position_columns,
     ]
-    list_filter = [("office", ScopedOfficeFilter), "programme", "status"]
+    list_filter = [
+        ("office", ScopedOfficeFilter),
+        "programme",
+        "status",
+        *LastPositionColumns.position_filters,
+    ]
     list_select_related = ["borrower", "programme", "office"]
     search_fields = ["=contract_number", "=borrower__national_id", "borrower__full_name"]
     show_full_result_count = False
@@ -232,7 +230,7 @@ class LoanAdmin(NoDeleteMixin, ScopedAdmin):
     interest_written_off_display = money_display(Loan, "interest_written_off_total")
 
     def get_queryset(self, request):
-        return loans_for(request.user)
+        return with_last_position(loans_for(request.user))
 
     def has_change_permission(self, request, obj=None):
         # Terms and balances never change in a form; postings have their own views.

@@ -7,14 +7,21 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from borrowers.selectors import User, scope
 from programmes.models import DayCount, InterestRate
 
 from . import positions as engine
-from .models import Instalment, Loan, LoanStatus, LoanTransaction
+from .models import (
+    Instalment,
+    Loan,
+    LoanStatus,
+    LoanTransaction,
+    ScheduleVersion,
+    SnapshotDay,
+)
 
 MONEY_KINDS = [
     "disbursement",
@@ -318,3 +325,22 @@ def position_of(loan: Loan, *, as_of: date) -> dict:
     frame = positions(Loan.objects.filter(pk=loan.pk), as_of=as_of)
     row = frame.iloc[0].to_dict()
     return {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+
+
+def last_snapshot_day(today: date | None = None) -> date | None:
+    """The last business day (up to `today`) the nightly job completed its snapshot."""
+    days = SnapshotDay.objects.order_by("-as_of")
+    if today is not None:
+        days = days.filter(as_of__lte=today)
+    return days.values_list("as_of", flat=True).first()
+
+
+def instalments_due_between(start: date, end: date) -> QuerySet[Instalment]:
+    """Instalments of the schedule in force (each loan's latest version) falling due in
+    [start, end], of loans still being repaid (active or frozen)."""
+    latest = ScheduleVersion.objects.filter(loan=OuterRef("loan")).order_by("-number")
+    return Instalment.objects.filter(
+        due_date__range=(start, end),
+        loan__status__in=[LoanStatus.ACTIVE, LoanStatus.FROZEN],
+        version=Subquery(latest.values("pk")[:1]),
+    )
