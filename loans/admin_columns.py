@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import format_dong
 
+from .models import PositionSnapshot
 from .selectors import instalments_due_between, last_snapshot_day
 
 POSITION_STATUS = {
@@ -57,7 +58,12 @@ def with_last_position(queryset):
     """Loans with their position columns from the last complete snapshot (None without one)."""
     as_of = last_snapshot_day()
     if as_of is None:
-        return queryset.annotate(**{name: Value(None) for name in SNAPSHOT_COLUMNS})
+        return queryset.annotate(
+            **{
+                name: Value(None, output_field=PositionSnapshot._meta.get_field(field))
+                for name, field in SNAPSHOT_COLUMNS.items()
+            }
+        )
     joined = queryset.annotate(
         last_position=FilteredRelation("snapshots", condition=Q(snapshots__as_of=as_of))
     )
