@@ -6,20 +6,20 @@ import uuid
 from datetime import date
 
 from django import forms
-from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import borrowers_for
+from core.forms import DATE_INPUT_FORMATS, DateInput
 from core.money import format_dong, group_digits, parse_dong
 from programmes.models import LoanPurpose, Programme
 
 from . import services
 from .models import Loan, LoanStatus, LoanTransaction
 
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 # Whole đồng, plain or grouped by threes with one separator: 1234567, 1.234.567, 1 234 567.
 _AMOUNT_RE = re.compile(r"^\d+$|^\d{1,3}([.,\s\u00a0])\d{3}(\1\d{3})*$", re.ASCII)
 
@@ -34,7 +34,7 @@ def date_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
         label=capfirst(label),
         required=required,
         input_formats=DATE_INPUT_FORMATS,
-        widget=AdminDateWidget(format="%d/%m/%Y"),
+        widget=DateInput(),
         **kwargs,
     )
 

@@ -25,7 +25,8 @@ from borrowers.models import TransactionOffice
 from borrowers.selectors import offices_for
 from core.admin import ReadOnlyMixin
 from core.errors import DomainError
-from loans.reconciliation.months import parse_month, previous_month
+from core.forms import DateField, MonthField
+from loans.reconciliation.months import previous_month
 
 from .jobs import runs
 from .models import JobRun
@@ -37,11 +38,7 @@ class ArrearsRunForm(forms.Form):
     """The business date to compute positions for (any past date), and the office: the whole
     branch, or one office (an officer's own office, which they must choose)."""
 
-    as_of = forms.DateField(
-        label=_("ngày số liệu"),
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text=_("dd/mm/yyyy; mặc định là hôm qua."),
-    )
+    as_of = DateField(label=_("ngày số liệu"), help_text=_("dd/mm/yyyy; mặc định là hôm qua."))
     office = forms.ModelChoiceField(
         label=_("phòng giao dịch"),
         queryset=TransactionOffice.objects.none(),
@@ -73,15 +70,13 @@ class ArrearsRunForm(forms.Form):
 class ReconciliationRunForm(forms.Form):
     """The month to reconcile (the month just ended by default)."""
 
-    month = forms.RegexField(
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = MonthField(
         label=_("tháng"),
-        help_text=_("YYYY-MM; chạy lại một tháng sẽ thay thế kết quả cũ."),
-        error_messages={"invalid": _("Tháng phải có dạng YYYY-MM.")},
+        help_text=_("mm/yyyy; chạy lại một tháng sẽ thay thế kết quả cũ."),
     )
 
     def clean_month(self):
-        month = parse_month(self.cleaned_data["month"])
+        month = self.cleaned_data["month"]
         if month > timezone.localdate():
             raise forms.ValidationError(_("Tháng không được sau tháng hiện tại."))
         return month
@@ -235,7 +230,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         """Run the reconciliation for a month (đối chiếu tháng)."""
         if not self._can_run_reconciliation(request):
             raise PermissionDenied
-        initial = {"month": f"{previous_month(timezone.localdate()):%Y-%m}"}
+        initial = {"month": previous_month(timezone.localdate())}
         form = ReconciliationRunForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             month = form.cleaned_data["month"]
