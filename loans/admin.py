@@ -184,6 +184,8 @@ class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
     show_full_result_count = False
     inlines = [ScheduleInline, JournalInline]
     fieldsets = [
+        # The position first: with the toolbar above it, it is on screen without scrolling.
+        (_("Dư nợ hiện tại"), {"fields": ["position_block"], "classes": ["loan-position-set"]}),
         (None, {"fields": ["contract_number", "borrower", "programme", "purpose", "status"]}),
         (_("Nơi vay"), {"fields": ["savings_group", "transaction_point", "office"]}),
         (
@@ -216,7 +218,6 @@ class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
                 ]
             },
         ),
-        (_("Dư nợ hiện tại"), {"fields": ["position_block"]}),
         (None, {"fields": ["created_by", "created_at"]}),
     ]
     readonly_fields = [name for _title, spec in fieldsets for name in spec["fields"]]
