@@ -196,3 +196,15 @@ def test_a_user_without_an_office_sees_no_panels(db, cast):
     response = browser(nobody).get("/admin/")
     assert response.status_code == 200
     assert response.context["dashboard_panels"] == []
+
+
+def test_in_english_the_dashboard_is_english_with_english_numbers(night, cast):
+    # The same Văn Quan figures: 90,000,000 đồng (amounts keep 1.234.567 in both languages,
+    # core.money) and 9.26% written the English way.
+    client = browser(cast.alice)
+    page = client.get("/admin/", headers={"Accept-Language": "en"}).content.decode()
+    assert "Outstanding principal" in page
+    assert "Overdue ratio" in page
+    assert "9.26%" in page
+    assert "90.000.000 ₫" in page
+    assert "Dư nợ" not in page.split('id="dashboard"')[1].split("</section>")[0]
