@@ -24,7 +24,15 @@ from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
 from core.money import format_dong
 
 from . import forms
-from .admin_columns import POSITION_STATUS, LastPositionColumns, with_last_position
+from .admin_columns import (
+    POSITION_STATUS,
+    LastPositionColumns,
+    SnapshotBucketFilter,
+    SnapshotStatusFilter,
+    SnapshotWords,
+    bucket_words,
+    with_last_position,
+)
 from .models import (
     Instalment,
     Loan,
@@ -52,7 +60,7 @@ def position_rows(position: dict) -> list[tuple[str, str]]:
     rows = [(label(key), format_dong(position[key])) for key in POSITION_MONEY]
     bucket = position["bucket"]
     rows.append((label("days_past_due"), str(position["days_past_due"])))
-    rows.append((label("bucket"), POSITION_STATUS["current"] if bucket == "current" else bucket))
+    rows.append((label("bucket"), bucket_words(bucket)))
     rows.append((label("status"), POSITION_STATUS.get(position["status"], position["status"])))
     return rows
 
@@ -385,7 +393,7 @@ class JournalAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(PositionSnapshot)
-class PositionSnapshotAdmin(ReadOnlyMixin, ScopedAdmin):
+class PositionSnapshotAdmin(SnapshotWords, ReadOnlyMixin, ScopedAdmin):
     list_display = [
         "as_of",
         "loan",
@@ -395,10 +403,16 @@ class PositionSnapshotAdmin(ReadOnlyMixin, ScopedAdmin):
         "overdue_display",
         "days_past_due",
         "arrears_display",
-        "bucket",
-        "status",
+        "bucket_display",
+        "status_display",
     ]
-    list_filter = ["as_of", "bucket", "status", ("office", ScopedOfficeFilter), "programme"]
+    list_filter = [
+        "as_of",
+        SnapshotBucketFilter,
+        SnapshotStatusFilter,
+        ("office", ScopedOfficeFilter),
+        "programme",
+    ]
     list_select_related = ["loan", "office", "programme"]
     search_fields = ["=loan__contract_number"]
     outstanding_display = money_display(PositionSnapshot, "outstanding_principal")

@@ -26,6 +26,8 @@ POSITION_STATUS = {
     "closed": _("Đã tất toán"),
     "written_off": _("Đã xóa nợ"),
 }
+# Positions the nightly job never writes (nothing owed at the end of the day).
+NOT_LISTED = ("not_disbursed", "closed", "written_off")
 SNAPSHOT_COLUMNS = {
     "last_status": "status",
     "last_outstanding": "outstanding_principal",
@@ -159,3 +161,41 @@ class LastPositionColumns:
     @admin.display(description=_("nhóm tuổi nợ"), ordering="last_bucket")
     def last_bucket_display(self, obj) -> str:
         return bucket_words(obj.last_bucket)
+
+
+class SnapshotStatusFilter(admin.SimpleListFilter):
+    """The end-of-day list's status filter, in words."""
+
+    title = _("tình trạng nợ")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label in POSITION_STATUS.items() if key not in NOT_LISTED]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() in POSITION_STATUS else queryset
+
+
+class SnapshotBucketFilter(admin.SimpleListFilter):
+    """The end-of-day list's bucket filter, in words."""
+
+    title = _("nhóm tuổi nợ")
+    parameter_name = "bucket"
+
+    def lookups(self, request, model_admin):
+        return [(label, bucket_words(label)) for label in bucket_labels()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(bucket=self.value()) if self.value() in bucket_labels() else queryset
+
+
+class SnapshotWords:
+    """The end-of-day list's status and bucket in words (mixed into PositionSnapshotAdmin)."""
+
+    @admin.display(description=_("tình trạng nợ"), ordering="status")
+    def status_display(self, obj) -> str:
+        return str(POSITION_STATUS.get(obj.status, obj.status))
+
+    @admin.display(description=_("nhóm tuổi nợ"), ordering="bucket")
+    def bucket_display(self, obj) -> str:
+        return bucket_words(obj.bucket)

@@ -104,3 +104,14 @@ def test_pickers_name_a_household_by_citizen_id_village_and_point(book, cast):
 def test_a_group_is_named_with_its_code(book):
     group = book.groups["tri_le"]
     assert str(group) == f"{group.code} – {group.name}"
+
+
+def test_the_end_of_day_list_says_status_and_bucket_in_words(night, cast):
+    client = browser(cast.alice)
+    page = client.get("/admin/loans/positionsnapshot/", {"status": "overdue"})
+    assert page.status_code == 200
+    rows = list(page.context["cl"].result_list)
+    # The HN loan, overdue at both month ends the job ran (30 Sep and 31 Oct 2025).
+    assert {row.loan_id for row in rows} == {night.loans["overdue"].pk} and len(rows) == 2
+    text = page.content.decode()
+    assert "Quá hạn 91–180 ngày" in text and ">overdue<" not in text and ">91-180<" not in text
