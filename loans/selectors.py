@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from borrowers.selectors import User, scope
@@ -338,9 +338,12 @@ def last_snapshot_day(today: date | None = None) -> date | None:
 def instalments_due_between(start: date, end: date) -> QuerySet[Instalment]:
     """Instalments of the schedule in force (each loan's latest version) falling due in
     [start, end], of loans still being repaid (active or frozen)."""
-    latest = ScheduleVersion.objects.filter(loan=OuterRef("loan")).order_by("-number")
+    # The versions no later version of the same loan supersedes: an anti-join, planned once for
+    # the set (a subquery per instalment would be planned as a nested loop over every loan).
+    later = ScheduleVersion.objects.filter(loan=OuterRef("loan"), number__gt=OuterRef("number"))
+    in_force = ScheduleVersion.objects.filter(~Exists(later)).values("pk")
     return Instalment.objects.filter(
         due_date__range=(start, end),
         loan__status__in=[LoanStatus.ACTIVE, LoanStatus.FROZEN],
-        version=Subquery(latest.values("pk")[:1]),
+        version__in=in_force,
     )
