@@ -208,3 +208,21 @@ def test_in_english_the_dashboard_is_english_with_english_numbers(night, cast):
     assert "9.26%" in page
     assert "90.000.000 ₫" in page
     assert "Dư nợ" not in page.split('id="dashboard"')[1].split("</section>")[0]
+
+
+def test_a_panel_whose_app_is_not_installed_is_left_out(night, cast, monkeypatch):
+    from desk import panels as registry
+
+    shown = panels(browser(cast.alice))
+    assert "approvals" not in shown  # loans.approvals is not installed (yet)
+    assert {"portfolio", "today", "due", "sessions", "jobs", "reconciliation"} <= set(shown)
+    # The same registry shows a panel once its app is there (here: one that always is).
+    extra = registry.Panel(
+        "extra",
+        "Extra",
+        "desk/panels/due.html",
+        lambda r, t: {"due": {"loans": 0, "principal": 0}},
+        requires="loans",
+    )
+    monkeypatch.setattr(registry, "PANELS", [*registry.PANELS, extra])
+    assert "extra" in panels(browser(cast.alice))
