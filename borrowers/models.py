@@ -226,7 +226,8 @@ class SavingsGroup(models.Model):
         ordering = ["transaction_point", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        # By code too: one village often has several groups of the same name.
+        return f"{self.code} – {self.name}"
 
     @property
     def office_id(self) -> int:

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "loans.reports",
     "loans.origination",
     "tasks",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +218,7 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 # Officers enter and read dates as dd/mm/yyyy, whatever the interface language.
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 DATE_FORMAT = "d/m/Y"
 SHORT_DATE_FORMAT = "d/m/Y"
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -381,6 +382,10 @@ JOB_STALLED_AFTER = int(
         "JOB_STALLED_AFTER", str(CELERY_VISIBILITY_TIMEOUT + 2 * CELERY_UNACKED_RESTORE_INTERVAL)
     )
 )
+# Without a broker (tasks in-process), the admin's job pages run a job in a thread of the web
+# process after answering, so that they answer at once and show the run's progress; off, the
+# request that starts a run runs it (the tests, tests/conftest.py).
+JOB_PAGES_IN_BACKGROUND = env_bool("JOB_PAGES_IN_BACKGROUND", True)
 # Seconds a partition waits before it commits: for the test that kills a worker mid-partition
 # (tests/tasks/test_worker_recovery.py); 0 everywhere else.
 JOB_PARTITION_TEST_DELAY = float(os.environ.get("JOB_PARTITION_TEST_DELAY", "0"))

@@ -24,6 +24,15 @@ from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
 from core.money import format_dong
 
 from . import forms
+from .admin_columns import (
+    POSITION_STATUS,
+    LastPositionColumns,
+    SnapshotBucketFilter,
+    SnapshotStatusFilter,
+    SnapshotWords,
+    bucket_words,
+    with_last_position,
+)
 from .models import (
     Instalment,
     Loan,
@@ -40,14 +49,6 @@ POSITION_MONEY = [
     for f in PositionSnapshot._meta.fields
     if isinstance(f, models.BigIntegerField) and not f.primary_key
 ]
-POSITION_STATUS = {
-    "not_disbursed": _("Chưa giải ngân"),
-    "current": _("Trong hạn"),
-    "overdue": _("Quá hạn"),
-    "frozen": _("Khoanh nợ"),
-    "closed": _("Đã tất toán"),
-    "written_off": _("Đã xóa nợ"),
-}
 
 
 def position_rows(position: dict) -> list[tuple[str, str]]:
@@ -59,7 +60,7 @@ def position_rows(position: dict) -> list[tuple[str, str]]:
     rows = [(label(key), format_dong(position[key])) for key in POSITION_MONEY]
     bucket = position["bucket"]
     rows.append((label("days_past_due"), str(position["days_past_due"])))
-    rows.append((label("bucket"), POSITION_STATUS["current"] if bucket == "current" else bucket))
+    rows.append((label("bucket"), bucket_words(bucket)))
     rows.append((label("status"), POSITION_STATUS.get(position["status"], position["status"])))
     return rows
 
@@ -170,22 +171,29 @@ class HouseholdLoanInline(ReadOnlyInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(NoDeleteMixin, ScopedAdmin):
+class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
     list_display = [
         "contract_number",
         "borrower",
         "programme",
         "office",
         "approved_amount_display",
-        "outstanding_display",
         "status",
+        *LastPositionColumns.position_columns,
     ]
-    list_filter = [("office", ScopedOfficeFilter), "programme", "status"]
+    list_filter = [
+        ("office", ScopedOfficeFilter),
+        "programme",
+        "status",
+        *LastPositionColumns.position_filters,
+    ]
     list_select_related = ["borrower", "programme", "office"]
     search_fields = ["=contract_number", "=borrower__national_id", "borrower__full_name"]
     show_full_result_count = False
     inlines = [ScheduleInline, JournalInline]
     fieldsets = [
+        # The position first: with the toolbar above it, it is on screen without scrolling.
+        (_("Dư nợ hiện tại"), {"fields": ["position_block"], "classes": ["loan-position-set"]}),
         (None, {"fields": ["contract_number", "borrower", "programme", "purpose", "status"]}),
         (_("Nơi vay"), {"fields": ["savings_group", "transaction_point", "office"]}),
         (
@@ -218,7 +226,6 @@ class LoanAdmin(NoDeleteMixin, ScopedAdmin):
                 ]
             },
         ),
-        (_("Dư nợ hiện tại"), {"fields": ["position_block"]}),
         (None, {"fields": ["created_by", "created_at"]}),
     ]
     readonly_fields = [name for _title, spec in fieldsets for name in spec["fields"]]
@@ -232,7 +239,7 @@ class LoanAdmin(NoDeleteMixin, ScopedAdmin):
     interest_written_off_display = money_display(Loan, "interest_written_off_total")
 
     def get_queryset(self, request):
-        return loans_for(request.user)
+        return with_last_position(loans_for(request.user))
 
     def has_change_permission(self, request, obj=None):
         # Terms and balances never change in a form; postings have their own views.
@@ -386,7 +393,7 @@ class JournalAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(PositionSnapshot)
-class PositionSnapshotAdmin(ReadOnlyMixin, ScopedAdmin):
+class PositionSnapshotAdmin(SnapshotWords, ReadOnlyMixin, ScopedAdmin):
     list_display = [
         "as_of",
         "loan",
@@ -396,10 +403,16 @@ class PositionSnapshotAdmin(ReadOnlyMixin, ScopedAdmin):
         "overdue_display",
         "days_past_due",
         "arrears_display",
-        "bucket",
-        "status",
+        "bucket_display",
+        "status_display",
     ]
-    list_filter = ["as_of", "bucket", "status", ("office", ScopedOfficeFilter), "programme"]
+    list_filter = [
+        "as_of",
+        SnapshotBucketFilter,
+        SnapshotStatusFilter,
+        ("office", ScopedOfficeFilter),
+        "programme",
+    ]
     list_select_related = ["loan", "office", "programme"]
     search_fields = ["=loan__contract_number"]
     outstanding_display = money_display(PositionSnapshot, "outstanding_principal")

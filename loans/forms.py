@@ -5,21 +5,19 @@ import uuid
 from datetime import date
 
 from django import forms
-from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import borrowers_for
-from core.forms import IntegerField, MoneyField
+from core.forms import DATE_INPUT_FORMATS, DateInput, IntegerField, MoneyField
 from core.money import format_dong
 from programmes.models import LoanPurpose, Programme
 
 from . import services
 from .models import Loan, LoanStatus, LoanTransaction
-
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
 def _label(model: type[Model], field: str) -> str:
@@ -32,7 +30,7 @@ def date_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
         label=capfirst(label),
         required=required,
         input_formats=DATE_INPUT_FORMATS,
-        widget=AdminDateWidget(format="%d/%m/%Y"),
+        widget=DateInput(),
         **kwargs,
     )
 

@@ -231,7 +231,10 @@ class Instalment(models.Model):
                 fields=["version"],
                 include=["loan", "due_date", "principal"],
                 name="instalment_version_cover",
-            )
+            ),
+            # What falls due in a week (the dashboard, the loan list's filter): a range of
+            # this index, not a scan of every instalment.
+            models.Index(fields=["due_date"], name="instalment_due_date"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["version", "seq"], name="uniq_instalment_seq"),

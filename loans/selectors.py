@@ -14,7 +14,14 @@ from core.db import read_connection
 from programmes.models import DayCount, InterestRate
 
 from . import positions as engine
-from .models import Instalment, Loan, LoanStatus, LoanTransaction
+from .models import (
+    Instalment,
+    Loan,
+    LoanStatus,
+    LoanTransaction,
+    ScheduleVersion,
+    SnapshotDay,
+)
 
 MONEY_KINDS = [
     "disbursement",
@@ -327,3 +334,25 @@ def position_of(loan: Loan, *, as_of: date) -> dict:
     frame = positions(Loan.objects.filter(pk=loan.pk), as_of=as_of)
     row = frame.iloc[0].to_dict()
     return {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+
+
+def last_snapshot_day(today: date | None = None) -> date | None:
+    """The last business day (up to `today`) the nightly job completed its snapshot."""
+    days = SnapshotDay.objects.order_by("-as_of")
+    if today is not None:
+        days = days.filter(as_of__lte=today)
+    return days.values_list("as_of", flat=True).first()
+
+
+def instalments_due_between(start: date, end: date) -> QuerySet[Instalment]:
+    """Instalments of the schedule in force (each loan's latest version) falling due in
+    [start, end], of loans still being repaid (active or frozen)."""
+    # The versions no later version of the same loan supersedes: an anti-join, planned once for
+    # the set (a subquery per instalment would be planned as a nested loop over every loan).
+    later = ScheduleVersion.objects.filter(loan=OuterRef("loan"), number__gt=OuterRef("number"))
+    in_force = ScheduleVersion.objects.filter(~Exists(later)).values("pk")
+    return Instalment.objects.filter(
+        due_date__range=(start, end),
+        loan__status__in=[LoanStatus.ACTIVE, LoanStatus.FROZEN],
+        version__in=in_force,
+    )

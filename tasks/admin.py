@@ -12,7 +12,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,10 +25,12 @@ from borrowers.models import TransactionOffice
 from borrowers.selectors import offices_for
 from core.admin import ReadOnlyMixin
 from core.errors import DomainError
-from loans.reconciliation.months import parse_month, previous_month
+from core.forms import DateField, MonthField
+from loans.reconciliation.months import previous_month
 
 from .jobs import runs
 from .models import JobRun
+from .results import progress_json, result_lines
 from .selectors import can_start_for, job_runs_for, run_view_for
 from .tasks import resume_run, start_arrears, start_reconciliation
 
@@ -37,11 +39,7 @@ class ArrearsRunForm(forms.Form):
     """The business date to compute positions for (any past date), and the office: the whole
     branch, or one office (an officer's own office, which they must choose)."""
 
-    as_of = forms.DateField(
-        label=_("ngày số liệu"),
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text=_("dd/mm/yyyy; mặc định là hôm qua."),
-    )
+    as_of = DateField(label=_("ngày số liệu"), help_text=_("dd/mm/yyyy; mặc định là hôm qua."))
     office = forms.ModelChoiceField(
         label=_("phòng giao dịch"),
         queryset=TransactionOffice.objects.none(),
@@ -73,15 +71,13 @@ class ArrearsRunForm(forms.Form):
 class ReconciliationRunForm(forms.Form):
     """The month to reconcile (the month just ended by default)."""
 
-    month = forms.RegexField(
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = MonthField(
         label=_("tháng"),
-        help_text=_("YYYY-MM; chạy lại một tháng sẽ thay thế kết quả cũ."),
-        error_messages={"invalid": _("Tháng phải có dạng YYYY-MM.")},
+        help_text=_("mm/yyyy; chạy lại một tháng sẽ thay thế kết quả cũ."),
     )
 
     def clean_month(self):
-        month = parse_month(self.cleaned_data["month"])
+        month = self.cleaned_data["month"]
         if month > timezone.localdate():
             raise forms.ValidationError(_("Tháng không được sau tháng hiện tại."))
         return month
@@ -102,10 +98,10 @@ class RunFigures:
 
     @admin.display(description=JobRun._meta.get_field("counts").verbose_name)
     def counts(self, obj: JobRun) -> str:
-        counts = self._view(obj).counts
-        if not counts:
+        lines = result_lines(self._view(obj).counts)
+        if not lines:
             return "–"
-        return format_html_join(", ", "{}: {}", sorted(counts.items()))
+        return format_html_join("", "<div>{}: {}</div>", lines)
 
     @admin.display(description=JobRun._meta.get_field("parts_done").verbose_name)
     def parts(self, obj: JobRun) -> str:
@@ -148,7 +144,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "started_at",
             "finished_at",
             "duration",
-            "created_by",
+            "created_by_display",
         ]
 
     def get_fields(self, request, obj=None):
@@ -168,7 +164,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "finished_at",
             "progressed_at",
             "duration",
-            "created_by",
+            "created_by_display",
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -182,6 +178,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             view("run_arrears", self.run_arrears_view, "run-arrears/"),
             view("run_reconciliation", self.run_reconciliation_view, "run-reconciliation/"),
             view("resume", self.resume_view, "<int:object_id>/resume/"),
+            view("progress", self.progress_view, "<int:object_id>/progress/"),
             *super().get_urls(),
         ]
 
@@ -207,6 +204,7 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         resumable = run is not None and run.status in (JobRun.Status.STALLED, JobRun.Status.FAILED)
         extra = {
             "can_resume": resumable and can_start_for(request.user, runs.scope_of(run)),
+            "live": run and progress_json(run, run_view_for(request.user, run)),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context=extra)
@@ -222,10 +220,12 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             offices = None if office is None else [office.pk]
             if not can_start_for(request.user, offices):
                 raise PermissionDenied
-            run = start_arrears(as_of=form.cleaned_data["as_of"], by=request.user, offices=offices)
+            run = start_arrears(
+                as_of=form.cleaned_data["as_of"], by=request.user, offices=offices, background=True
+            )
             messages.success(
                 request,
-                _("Đã chạy tính nợ quá hạn ngày %(d)s: %(s)s.")
+                _("Đã bắt đầu tính nợ quá hạn ngày %(d)s: %(s)s.")
                 % {"d": f"{form.cleaned_data['as_of']:%d/%m/%Y}", "s": run.get_status_display()},
             )
             return redirect(reverse("admin:tasks_jobrun_change", args=[run.pk]))
@@ -235,14 +235,14 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         """Run the reconciliation for a month (đối chiếu tháng)."""
         if not self._can_run_reconciliation(request):
             raise PermissionDenied
-        initial = {"month": f"{previous_month(timezone.localdate()):%Y-%m}"}
+        initial = {"month": previous_month(timezone.localdate())}
         form = ReconciliationRunForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             month = form.cleaned_data["month"]
-            run = start_reconciliation(month=month, by=request.user)
+            run = start_reconciliation(month=month, by=request.user, background=True)
             messages.success(
                 request,
-                _("Đã chạy đối chiếu tháng %(m)s: %(s)s.")
+                _("Đã bắt đầu đối chiếu tháng %(m)s: %(s)s.")
                 % {"m": f"{month:%m/%Y}", "s": run.get_status_display()},
             )
             return redirect(reverse("admin:tasks_jobrun_change", args=[run.pk]))
@@ -267,6 +267,13 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             )
         return redirect(reverse("admin:tasks_jobrun_change", args=[object_id]))
 
+    def progress_view(self, request, object_id: int):
+        """The run's state as JSON, which the run's page polls (config/static/vbsp/jobrun.js)."""
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        if run is None:
+            raise Http404
+        return JsonResponse(progress_json(run, run_view_for(request.user, run)))
+
     def _run_form(self, request, form: forms.Form, title: str) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -281,6 +288,10 @@ class JobRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if obj.is_branch_wide:
             return str(obj.get_scope_display())
         return ", ".join(office.name for office in obj.offices.all())
+
+    @admin.display(description=_("người chạy"))
+    def created_by_display(self, obj: JobRun) -> str:
+        return obj.created_by.get_username() if obj.created_by else _("Lịch tự động")
 
     @admin.display(description=_("thời gian chạy"))
     def duration(self, obj: JobRun) -> str:

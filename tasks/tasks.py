@@ -4,16 +4,20 @@
 Every task acknowledges late and has the time limit of a partition (settings: the visibility
 timeout above it means a partition whose worker died runs again on another worker)."""
 
+import logging
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from .jobs import arrears, reconciliation, runs
 from .models import JobRun
 
+log = logging.getLogger(__name__)
 PARTITION_TIME_LIMIT = settings.JOB_PARTITION_TIME_LIMIT
 TASK_OPTIONS = {
     "acks_late": True,
@@ -22,6 +26,32 @@ TASK_OPTIONS = {
     # A partition is idempotent (it replaces its rows), so a retry after a lost worker is safe.
     "reject_on_worker_lost": True,
 }
+
+
+def enqueue(task, calls: list[tuple], *, background: bool = False) -> None:
+    """Send one task per call to the workers once the transaction commits. Without a broker
+    the tasks run in this process, and then in the request that started the run, unless
+    `background`: then one thread runs them after the commit, so that the page that started
+    the run answers at once and shows the run's progress (the admin's job pages)."""
+    if background and settings.CELERY_TASK_ALWAYS_EAGER and settings.JOB_PAGES_IN_BACKGROUND:
+        transaction.on_commit(lambda: start_in_background(lambda: [task(*c) for c in calls]))
+        return
+    for call in calls:
+        task.delay_on_commit(*call)
+
+
+def start_in_background(work: Callable[[], object]) -> None:
+    """Run `work` in a thread of its own, with its own database connections (closed after)."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # the run records its failed partitions; this is for the log
+            log.exception("a job run in the background failed")
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=run, name="vbsp-job", daemon=True).start()
 
 
 @shared_task(name="tasks.arrears_partition", **TASK_OPTIONS)
@@ -40,13 +70,15 @@ def nightly_arrears(as_of: str | None = None) -> int:
     return start_arrears(as_of=day).pk
 
 
-def start_arrears(*, as_of: date, by=None, offices: list[int] | None = None) -> JobRun:
+def start_arrears(
+    *, as_of: date, by=None, offices: list[int] | None = None, background: bool = False
+) -> JobRun:
     """Create the run (of the whole branch, or of `offices` only) and enqueue one task per
-    office once the run row is committed."""
+    office once the run row is committed (`background`: see `enqueue`)."""
     with transaction.atomic():
         run, office_ids = arrears.create_arrears_run(as_of=as_of, by=by, offices=offices)
-        for office_id in office_ids:
-            arrears_partition.delay_on_commit(run.pk, as_of.isoformat(), office_id)
+        calls = [(run.pk, as_of.isoformat(), office_id) for office_id in office_ids]
+        enqueue(arrears_partition, calls, background=background)
     if not office_ids:
         arrears.finish_arrears(run_id=run.pk)
     run.refresh_from_db()
@@ -73,14 +105,14 @@ def monthly_reconciliation(month: str | None = None) -> int:
     ).pk
 
 
-def start_reconciliation(*, month: str | date, by=None) -> JobRun:
+def start_reconciliation(*, month: str | date, by=None, background: bool = False) -> JobRun:
     """Create the run for `month` ('YYYY-MM' or a date in it) and enqueue one task per office
     once the run row is committed. Re-running a month replaces its results."""
     month = reconciliation.parse_month(month)
     with transaction.atomic():
         run, office_ids = reconciliation.create_reconciliation_run(month=month, by=by)
-        for office_id in office_ids:
-            reconciliation_partition.delay_on_commit(run.pk, f"{month:%Y-%m}", office_id)
+        calls = [(run.pk, f"{month:%Y-%m}", office_id) for office_id in office_ids]
+        enqueue(reconciliation_partition, calls, background=background)
     if not office_ids:
         reconciliation.finish_reconciliation(run_id=run.pk)
     run.refresh_from_db()

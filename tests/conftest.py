@@ -54,6 +54,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def jobs_in_the_request(settings):
+    # The job pages run a job in a background thread without a broker; a test's database
+    # transaction is not visible from another thread, so the request runs it (tests/desk
+    # checks the background path).
+    settings.JOB_PAGES_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     branch = BranchFactory()

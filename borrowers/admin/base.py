@@ -4,9 +4,11 @@ Who is branch level, and which offices a user sees, is decided by `borrowers.sel
 """
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
 from core.admin import ScopedAdmin
 
+from ..labels import PICKER_RELATED, picker_label
 from ..selectors import office_ids_for, offices_for
 
 
@@ -33,3 +35,16 @@ class ScopedOfficeFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         return [(office.pk, str(office)) for office in offices_for(request.user)]
+
+
+class LabelledAutocompleteView(AutocompleteJsonView):
+    """The admin's search-as-you-type answer with each household, group or point named by
+    its code, village and point (`borrowers.labels`); other models as Django names them."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        related = PICKER_RELATED.get(queryset.model)
+        return queryset.select_related(*related) if related else queryset
+
+    def serialize_result(self, obj, to_field_name) -> dict:
+        return {"id": str(getattr(obj, to_field_name)), "text": picker_label(obj)}

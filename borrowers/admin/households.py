@@ -3,19 +3,17 @@ the admin and the API refuse the same mistakes with the same messages."""
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ServiceSavedMixin
 from core.errors import DomainError, validated
+from core.forms import DATE_INPUT_FORMATS, DateInput
 
 from .. import services
 from ..models import Borrower
 from ..selectors import borrowers_for, savings_groups_for, transaction_points_for
 from .base import ScopedOfficeFilter
-
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
 class CitizenIdField(forms.CharField):
@@ -35,7 +33,7 @@ class BorrowerAdminForm(forms.ModelForm):
     date_of_birth = forms.DateField(
         label=capfirst(Borrower._meta.get_field("date_of_birth").verbose_name),
         input_formats=DATE_INPUT_FORMATS,
-        widget=AdminDateWidget(format="%d/%m/%Y"),
+        widget=DateInput(),
     )
 
     class Meta:

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from borrowers.models import Borrower, SavingsGroup, TransactionPoint
+from borrowers.labels import picker_label
+from borrowers.models import SavingsGroup
 from borrowers.selectors import borrowers_for, savings_groups_for, transaction_points_for
 from core.errors import DomainError
 from core.forms import IntegerField, MoneyField
@@ -24,15 +25,6 @@ from .models import ApplicationStatus, LoanApplication
 
 def _label(name: str) -> str:
     return capfirst(LoanApplication._meta.get_field(name).verbose_name)
-
-
-def picker_label(obj: Borrower | SavingsGroup | TransactionPoint) -> str:
-    """A household (by its citizen ID) or a group (by its code) with its village and point."""
-    if isinstance(obj, Borrower):
-        return f"{obj.national_id} – {obj.full_name} – {obj.village} – {obj.transaction_point}"
-    if isinstance(obj, SavingsGroup):
-        return f"{obj.code} – {obj.name} – {obj.village} – {obj.transaction_point}"
-    return f"{obj.code} – {obj.name}"
 
 
 class PickerField(forms.ModelChoiceField):

@@ -25,6 +25,7 @@ def test_the_bench_writes_every_figure(cast, tmp_path):
     # The per-loan reference and the job compute the same positions.
     assert figures["per_loan_disagreements"] == []
     assert figures["admin_list_ms"]["p95"] > 0
+    assert figures["dashboard_ms"]["p95"] > 0  # the admin's index, the dashboard (desk/)
     assert figures["reconciliation_s"] > 0 and figures["reconciliation_status"] == "done"
     # Every report endpoint answered 200 and was timed.
     assert set(figures["report_p95_ms"]) == set(bench.REPORT_URLS)

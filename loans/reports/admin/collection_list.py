@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import savings_groups_for
+from core.forms import DateField
 
 from .. import columns, exports
 from ..collection_list import collection_list
@@ -15,9 +16,7 @@ from ..collection_list import collection_list
 
 class CollectionListForm(forms.Form):
     savings_group = forms.ModelChoiceField(queryset=None, label=_("tổ TK&VV"))
-    session_date = forms.DateField(
-        label=_("ngày giao dịch"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], help_text="dd/mm/yyyy"
-    )
+    session_date = DateField(label=_("ngày giao dịch"), help_text="dd/mm/yyyy")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

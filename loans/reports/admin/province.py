@@ -8,7 +8,6 @@ the same `borrowers.selectors` as everything else.
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,6 +20,7 @@ from borrowers.selectors import (
     savings_groups_for,
     transaction_points_for,
 )
+from core.forms import DateField
 from core.money import format_percent, ratio
 from programmes.models import Programme
 
@@ -57,9 +57,9 @@ DEFAULT_GROUP_BY = {
 class ReportForm(forms.Form):
     """The report's parameters, with every choice limited to the user's offices."""
 
-    as_of = forms.DateField(label="Số liệu đến hết ngày", widget=AdminDateWidget)
-    date_from = forms.DateField(label="Từ ngày", widget=AdminDateWidget)
-    date_to = forms.DateField(label="Đến ngày", widget=AdminDateWidget)
+    as_of = DateField(label="Số liệu đến hết ngày")
+    date_from = DateField(label="Từ ngày")
+    date_to = DateField(label="Đến ngày")
     group_by = forms.MultipleChoiceField(
         label="Nhóm theo",
         required=False,

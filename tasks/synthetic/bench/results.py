@@ -35,6 +35,7 @@ def table(result: dict) -> str:
         ("speed-up vs per-loan", f"{result['speedup_vs_per_loan']}×"),
         ("per-loan disagreements", str(len(result.get("per_loan_disagreements") or []))),
         ("admin loan list p50 / p95", _pages(result["admin_list_ms"])),
+        ("dashboard p50 / p95", _pages(result.get("dashboard_ms"))),
         ("reconciliation", _seconds(result["reconciliation_s"])),
         ("report p95", str(result["report_p95_ms"])),
     ]
