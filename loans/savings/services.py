@@ -333,20 +333,23 @@ def post_many(lines, value_date: date, user) -> list[SavingsTransaction]:
         return created
 
 
-def credit_half_year(period_end: date, user=None) -> dict[str, int]:
-    """Credit every account's interest for the half-year ending on `period_end` (30 Jun or
-    31 Dec) with that value date, set-based; an account already credited gets nothing again,
-    so a re-run credits nothing twice. Returns the counts and the total credited."""
+def credit_half_year(period_end: date, user=None, *, office_id: int | None = None) -> dict:
+    """Credit every account's interest (of one office's households, or all) for the half-year
+    ending on `period_end` (30 Jun or 31 Dec), with that value date, set-based; an account
+    already credited gets nothing again, so a re-run credits nothing twice."""
     start, end = check_period_end(period_end)
     _check_value_date(end)
+    accounts = SavingsAccount.objects.all()
+    if office_id is not None:
+        accounts = accounts.filter(borrower__office_id=office_id)
     with transaction.atomic():
-        amounts = interest_between(start, end)
-        done = set(
-            SavingsTransaction.objects.filter(
-                kind=Kind.INTEREST_CREDIT, value_date=end
-            ).values_list("account_id", flat=True)
+        amounts = interest_between(start, end, accounts.values("id"))
+        credited = SavingsTransaction.objects.filter(
+            kind=Kind.INTEREST_CREDIT, value_date=end, account__in=accounts.values("id")
         )
+        done = set(credited.values_list("account_id", flat=True))
         last_id = SavingsTransaction.objects.aggregate(m=Max("id"))["m"] or 0
+        note = _("Lãi tiền gửi %(a)s–%(b)s") % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"}
         entries = [
             SavingsTransaction(
                 account_id=account_id,
@@ -355,20 +358,22 @@ def credit_half_year(period_end: date, user=None) -> dict[str, int]:
                 delta=amount,
                 value_date=end,
                 posted_by=user,
-                note=_("Lãi tiền gửi %(a)s–%(b)s")
-                % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"},
+                note=note,
             )
             for account_id, amount in amounts.items()
             if account_id not in done
         ]
         SavingsTransaction.objects.bulk_create(entries, batch_size=5000)
-        new_credit = SavingsTransaction.objects.filter(
-            account=OuterRef("pk"), kind=Kind.INTEREST_CREDIT, value_date=end, id__gt=last_id
-        ).values("delta")[:1]
-        SavingsAccount.objects.filter(
-            transactions__kind=Kind.INTEREST_CREDIT,
-            transactions__value_date=end,
-            transactions__id__gt=last_id,
-        ).update(balance=F("balance") + Subquery(new_credit))
+        _add_new_credits(accounts, end, last_id)
         total = sum(entry.amount for entry in entries)
         return {"accounts": len(entries), "already_credited": len(done), "total": total}
+
+
+def _add_new_credits(accounts, end: date, last_id: int) -> None:
+    """Move the cached balances by the credits just inserted (ids above `last_id`), one UPDATE."""
+    new = SavingsTransaction.objects.filter(
+        kind=Kind.INTEREST_CREDIT, value_date=end, id__gt=last_id
+    )
+    accounts.filter(pk__in=new.values("account_id")).update(
+        balance=F("balance") + Subquery(new.filter(account=OuterRef("pk")).values("delta")[:1])
+    )

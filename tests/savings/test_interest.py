@@ -16,28 +16,14 @@ Household B: deposit 3,650,000 on 30 Jun 2025 (end-of-day balance, one day):
 """
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from loans.savings import services
 from loans.savings.errors import SavingsError
 from loans.savings.models import SavingsAccount, SavingsKind, SavingsTransaction
-from programmes.models import SavingsRate
-from tests.factories import BorrowerFactory
 
 H1_END = date(2025, 6, 30)
-
-
-@pytest.fixture
-def accounts(cast, household):
-    SavingsRate.objects.create(rate=Decimal("1.00"), effective_from=date(2025, 4, 1))
-    other = BorrowerFactory(savings_group=household.savings_group)
-    services.deposit(household, 1_000_000, date(2024, 12, 15), cast.alice)
-    services.deposit(household, 500_000, date(2025, 2, 10), cast.alice)
-    services.withdraw(household, 300_000, date(2025, 5, 20), cast.alice)
-    services.deposit(other, 3_650_000, date(2025, 6, 30), cast.alice)
-    return household, other
 
 
 def credits():
