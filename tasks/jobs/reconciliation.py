@@ -25,9 +25,9 @@ from loans.reconciliation.models import (
     FeePayment,
     Reconciliation,
     ReconciliationLine,
-    SavingsLine,
 )
 from loans.reconciliation.months import month_end, parse_month, previous_month
+from loans.savings.models import MonthlySavingsLine
 from loans.selectors import id_chunks
 
 from ..models import JobRun
@@ -49,7 +49,7 @@ __all__ = [
     "run_reconciliation_partition",
 ]
 log = logging.getLogger(__name__)
-RESULT_MODELS = (ReconciliationLine, FeePayment, Discrepancy, SavingsLine)
+RESULT_MODELS = (ReconciliationLine, FeePayment, Discrepancy, MonthlySavingsLine)
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from datetime import date
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from loans.reconciliation.models import Reconciliation, SavingsLine
-from loans.savings.models import SavingsAccount, SavingsKind
+from loans.reconciliation.models import Reconciliation
+from loans.savings.models import MonthlySavingsLine, SavingsAccount, SavingsKind
 
 
 def _sum(field: str, condition: Q | None = None):
@@ -43,7 +43,7 @@ def savings_figures(*, office_id: int, first: date, last: date):
 def write_savings_lines(recon: Reconciliation, *, office_id: int, first: date, last: date):
     """Write the office's savings lines (its old ones are deleted by the caller); the counts."""
     lines = [
-        SavingsLine(
+        MonthlySavingsLine(
             reconciliation=recon,
             account_id=row["id"],
             office_id=office_id,
@@ -59,7 +59,7 @@ def write_savings_lines(recon: Reconciliation, *, office_id: int, first: date, l
         )
         for row in savings_figures(office_id=office_id, first=first, last=last)
     ]
-    SavingsLine.objects.bulk_create(lines, batch_size=2000)
+    MonthlySavingsLine.objects.bulk_create(lines, batch_size=2000)
     return {
         "savings_accounts": len(lines),
         "savings_closing": sum(line.closing for line in lines),
