@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.db import connection
 
 from borrowers.models import Borrower
 from loans.savings import services
@@ -76,8 +77,16 @@ def seed_savings(
     )
     entries = list(_entries(plan, accounts, by))
     SavingsTransaction.objects.bulk_create(entries, batch_size=5000)
+    _analyze()  # the planner must know of the new rows before the interest job reads them
     credited = services.credit_half_year(CREDITED_HALF_YEAR, by) if credit else {"total": 0}
     return {"accounts": len(ids), "entries": len(entries), "interest": credited["total"]}
+
+
+def _analyze() -> None:
+    if connection.vendor == "postgresql":
+        tables = [SavingsAccount._meta.db_table, SavingsTransaction._meta.db_table]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _entries(plan: SavingsPlan, accounts: dict[int, int], by):
