@@ -29,6 +29,7 @@ from .nightly import time_floor, time_nightly
 from .pages import REPORT_URLS, time_extras, time_pages
 from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
 from .results import ratios, table
+from .savings import time_savings_interest
 from .workers import time_workers
 
 __all__ = [
@@ -54,6 +55,7 @@ KEYS = (
     "per_loan_ref_ms",
     "speedup_vs_per_loan",
     "reconciliation_s",
+    "savings_interest_s",
     "report_p95_ms",
     "admin_list_ms",
     "dashboard_ms",
@@ -115,6 +117,8 @@ def _timings(as_of: dt.date, *, repeat, sample, seed, in_process, say, stage) ->
     # The admin's index is the dashboard (desk/), as of the night just timed.
     result["dashboard_ms"] = time_pages({"dashboard": "/admin/"})["dashboard"]
     result |= time_extras(as_of)
+    say("savings interest job (half-year) …")
+    result |= time_savings_interest(as_of, seed=seed)
     stage(5)
     return result
 

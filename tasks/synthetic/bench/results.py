@@ -37,6 +37,7 @@ def table(result: dict) -> str:
         ("admin loan list p50 / p95", _pages(result["admin_list_ms"])),
         ("dashboard p50 / p95", _pages(result.get("dashboard_ms"))),
         ("reconciliation", _seconds(result["reconciliation_s"])),
+        ("savings interest (half-year)", _seconds(result.get("savings_interest_s"))),
         ("report p95", str(result["report_p95_ms"])),
     ]
     for count, figures in (result.get("nightly_s_by_workers") or {}).items():

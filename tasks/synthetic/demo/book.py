@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from loans.models import Loan
 
 from .. import generator
-from .history import seed_households
+from .history import seed_households, system_user
 from .organisation import seed_organisation
 from .plans import HISTORY_END
+from .savings import seed_savings
 
 # Households posted through the services: the first ones of the plan, which hold the demo's
 # named cases (plans.py: stopped payers, interest only, a reversal, a freeze, a write-off,
@@ -79,6 +80,17 @@ def posted_households(book: DemoBook, advance) -> str:
     return f"Hộ vay ghi qua nghiệp vụ: {created} mới / {count}"
 
 
+def savings_history(book: DemoBook, advance) -> str:
+    """Every household's savings: deposits, withdrawals, the first half-year's interest."""
+    counts = seed_savings(seed=book.seed, by=system_user())
+    if not counts["accounts"]:
+        return "Tiền gửi tiết kiệm: đã có, giữ nguyên"
+    return (
+        f"Tiền gửi tiết kiệm: {_number(counts['accounts'])} tài khoản, "
+        f"{_number(counts['entries'])} bút toán, lãi {_number(counts['interest'])} đồng"
+    )
+
+
 def _number(count: int) -> str:
     return f"{count:,}".replace(",", ".")  # Vietnamese digit grouping
 
@@ -89,4 +101,5 @@ STEPS: list[tuple[str, Step]] = [
     ("Tổ chức", organisation),
     ("Sổ vay sinh hàng loạt (hộ)", bulk_book),
     ("Hộ vay ghi qua nghiệp vụ", posted_households),
+    ("Tiền gửi tiết kiệm", savings_history),
 ]
