@@ -33,6 +33,7 @@ from core.errors import DomainError
 from loans.api import LoanViewSet
 from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
+from loans.sessions.api import SessionViewSet
 from programmes.api import ProgrammeViewSet
 from tasks.api import JobViewSet
 
@@ -48,6 +49,7 @@ router.register("borrowers", BorrowerViewSet, basename="borrower")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
+router.register("sessions", SessionViewSet, basename="session")
 
 
 @extend_schema(exclude=True)
@@ -73,7 +75,14 @@ urlpatterns = [
 # --- errors ----------------------------------------------------------------------------------
 
 # Codes of a rule broken by an object's state, or of a reused idempotency key: 409, not 400.
-STATE_CODES = {"loan_state", "application_state", "idempotency_conflict", "job_state"}
+STATE_CODES = {
+    "loan_state",
+    "application_state",
+    "idempotency_conflict",
+    "job_state",
+    "session_state",
+    "sheet_posted",
+}
 
 
 def exception_handler(exc, context):
