@@ -19,6 +19,7 @@ from core.money import group_digits
 
 from ... import services as loan_services
 from ...models import Loan
+from ...selectors import positions
 from ..models import CollectionSheet, Receipt, Session, SheetEntry
 from . import savings_bridge
 from .errors import SHEET_POSTED, SessionError, SheetRejected
@@ -125,6 +126,7 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
     loans = _group_loans(sheet, data, errors)
     borrowers = _members(sheet, data, errors)
     receipts = _receipts(sheet, data, loans, borrowers)
+    at_session = _positions(loans.values(), session.session_date)
     savings = data.get("savings", [])
     for index, line in enumerate(savings):
         if line.get("deposit") and borrowers.get(index):
@@ -133,7 +135,9 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
             ])
     for index, line in enumerate(data.get("lines", [])):
         if index in loans:
-            _post_loan_line(posted, errors, index, line, loans[index], receipts, by=by)
+            loan = loans[index]
+            context = {"receipt": receipts.get(loan.borrower_id, ""), "position": at_session.get(loan.pk)}
+            _post_loan_line(posted, errors, index, line, loan, context, by=by)
     for index, line in enumerate(savings):
         if line.get("withdrawal") and borrowers.get(index):
             _attempt(errors, f"savings[{index}].withdrawal", posted.savings_transactions, lambda: [
@@ -148,7 +152,20 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
     return posted
 
 
-def _post_loan_line(posted, errors, index, line, loan, receipts, *, by) -> None:
+def _positions(loans, on) -> dict[int, dict]:
+    """The lines' loans' positions as of the session date, in one engine call (the loans are
+    locked and nothing is posted to them yet)."""
+    loans = list(loans)
+    if not loans:
+        return {}
+    frame = positions(Loan.objects.filter(pk__in=[loan.pk for loan in loans]), as_of=on)
+    return {
+        row["loan_id"]: {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    }
+
+
+def _post_loan_line(posted, errors, index, line, loan, context, *, by) -> None:
     on = posted.sheet.session.session_date
     if line.get("interest") or line.get("principal"):
         _attempt(errors, f"lines[{index}]", posted.transactions, lambda: loan_services.record_repayment(
@@ -157,7 +174,8 @@ def _post_loan_line(posted, errors, index, line, loan, receipts, *, by) -> None:
             by=by,
             interest=line.get("interest") or 0,
             principal=line.get("principal") or 0,
-            receipt_number=receipts.get(loan.borrower_id, ""),
+            receipt_number=context["receipt"],
+            position=context["position"],
         ))
     if line.get("principal_from_savings"):
         def from_savings():
@@ -190,7 +208,13 @@ def _group_loans(sheet, data, errors) -> dict[int, Loan]:
     """The lines' loans, in one query: each must be a loan of the sheet's group."""
     lines = data.get("lines", [])
     ids = {line["loan"] for line in lines}
-    found = Loan.objects.filter(pk__in=ids, savings_group=sheet.savings_group).in_bulk()
+    # Locked in one query, in id order (as every batch locks them: no deadlock between two).
+    found = {
+        loan.pk: loan
+        for loan in Loan.objects.select_for_update()
+        .filter(pk__in=ids, savings_group=sheet.savings_group)
+        .order_by("pk")
+    }
     loans, seen = {}, set()
     for index, line in enumerate(lines):
         loan = found.get(line["loan"])
