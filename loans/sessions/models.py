@@ -15,6 +15,7 @@ from borrowers.models import Borrower, SavingsGroup, TransactionPoint
 
 from ..models import LoanTransaction
 from ..reconciliation.models import Reconciliation
+from ..savings.models import SavingsTransaction
 
 
 class SessionStatus(models.TextChoices):
@@ -122,6 +123,17 @@ class SheetEntry(models.Model):
     sheet = models.ForeignKey(CollectionSheet, on_delete=models.PROTECT, related_name="entries")
     transaction = models.OneToOneField(
         LoanTransaction, on_delete=models.PROTECT, related_name="session_sheet_entry"
+    )
+
+
+class SheetSavingsEntry(models.Model):
+    """A savings journal entry created by a sheet (deposit, withdrawal, principal from savings)."""
+
+    sheet = models.ForeignKey(
+        CollectionSheet, on_delete=models.PROTECT, related_name="savings_entries"
+    )
+    transaction = models.OneToOneField(
+        SavingsTransaction, on_delete=models.PROTECT, related_name="session_sheet_entry"
     )
 
 

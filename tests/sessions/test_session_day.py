@@ -14,7 +14,7 @@ schedule, C her interest: cash = 280,274 + 112,110 + 1,000,000 + 56,055 = 1,448,
 from loans.models import LoanTransaction
 from loans.sessions.models import CollectionSheet, Receipt
 
-from .conftest import API, SESSION_DATE, open_session
+from .conftest import API, DISBURSED_ON, SESSION_DATE, open_session
 
 INTEREST = (280_274, 112_110, 56_055)
 CASH = 280_274 + 112_110 + 1_000_000 + 56_055  # 1,448,439
@@ -149,3 +149,109 @@ def test_a_loan_of_another_group_is_a_line_error(alice_api, trio, cast):
     )
     assert response.status_code == 400
     assert list(response.json()) == ["lines[3].loan"]
+
+
+# --- with the members' savings ---------------------------------------------------------------
+#
+# Savings before the session: A deposited 200,000 and B 500,000 on 10 Jan 2025; C has none.
+# At the session A deposits 50,000; B withdraws 100,000 in cash and pays 300,000 of principal
+# from her savings (no cash); C deposits 20,000.
+#   cash = interest 448,439 + principal 1,000,000 + deposits 70,000 − withdrawals 100,000
+#        = 1,418,439 (the 300,000 from savings moves no cash)
+#   B's savings: 500,000 − 300,000 − 100,000 = 100,000; A's 250,000; C's 20,000
+#   B's loan: 20,000,000 − 1,000,000 − 300,000 = 18,700,000
+FULL_CASH = 448_439 + 1_000_000 + 70_000 - 100_000  # 1,418,439
+
+
+def savings_before(trio, user):
+    from loans.savings import services as savings
+
+    a, b, _c = trio.households
+    savings.deposit(a, 200_000, DISBURSED_ON, user)
+    savings.deposit(b, 500_000, DISBURSED_ON, user)
+
+
+def full_body(trio, *, cash=FULL_CASH):
+    a, b, c = trio.households
+    body = sheet_body(trio, cash=cash)
+    body["lines"][1]["principal_from_savings"] = 300_000
+    body["savings"] = [
+        {"borrower": a.pk, "deposit": 50_000},
+        {"borrower": b.pk, "withdrawal": 100_000},
+        {"borrower": c.pk, "deposit": 20_000, "withdrawal": 0},
+    ]
+    return body
+
+
+def test_the_sheet_shows_the_savings_balances(alice_api, trio, cast):
+    savings_before(trio, cast.alice)
+    session = open_session(alice_api, trio.point).json()
+    sheet = alice_api.get(
+        f"{API}/sessions/{session['id']}/sheet/", {"savings_group": trio.group.pk}
+    ).json()
+    balances = {line["borrower"]: line["savings_balance"] for line in sheet["lines"]}
+    a, b, c = trio.households
+    assert balances == {a.pk: 200_000, b.pk: 500_000, c.pk: 0}
+    assert sheet["totals"]["savings_balance"] == 700_000
+
+
+def test_the_three_households_with_their_savings(alice_api, trio, cast):
+    from loans.savings.selectors import balances_as_of
+
+    savings_before(trio, cast.alice)
+    session = open_session(alice_api, trio.point).json()
+    response = alice_api.post(
+        f"{API}/sessions/{session['id']}/collections/", full_body(trio), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    a, b, c = trio.households
+    assert balances_as_of([a.pk, b.pk, c.pk], SESSION_DATE) == {
+        a.pk: 250_000, b.pk: 100_000, c.pk: 20_000
+    }
+    assert sorted((t["kind"], t["amount"]) for t in body["savings_transactions"]) == sorted(
+        [("deposit", 50_000), ("deposit", 20_000), ("withdrawal", 300_000),
+         ("withdrawal", 100_000)]
+    )
+    trio.loans[1].refresh_from_db()
+    assert trio.loans[1].outstanding_principal == 18_700_000
+    assert body["totals"] == {
+        "interest": 448_439, "principal": 1_000_000, "principal_from_savings": 300_000,
+        "savings_deposit": 70_000, "savings_withdrawal": 100_000, "cash": FULL_CASH,
+    }
+    receipts = {r["borrower"]: r for r in body["receipts"]}
+    assert (receipts[a.pk]["interest"], receipts[a.pk]["savings_deposit"]) == (280_274, 50_000)
+    assert (receipts[b.pk]["interest"], receipts[b.pk]["savings_withdrawal"]) == (112_110, 100_000)
+    assert (receipts[c.pk]["interest"], receipts[c.pk]["savings_deposit"]) == (56_055, 20_000)
+    # Cash in 1,518,439 (interest, principal, deposits), out 100,000 (B's withdrawal).
+    totals = alice_api.get(f"{API}/sessions/{session['id']}/").json()["totals"]
+    assert (totals["cash_in"], totals["cash_out"]) == (1_518_439, 100_000)
+
+
+def test_principal_from_savings_moves_no_cash(alice_api, trio, cast):
+    savings_before(trio, cast.alice)
+    session = open_session(alice_api, trio.point).json()
+    # Counting the 300,000 from savings as cash is 300,000 too much.
+    response = alice_api.post(
+        f"{API}/sessions/{session['id']}/collections/",
+        full_body(trio, cash=FULL_CASH + 300_000), format="json",
+    )
+    assert response.status_code == 400
+    assert "300.000" in response.json()["cash_counted"][0]
+
+
+def test_a_withdrawal_below_zero_posts_nothing(alice_api, trio, cast):
+    savings_before(trio, cast.alice)
+    session = open_session(alice_api, trio.point).json()
+    body = full_body(trio, cash=FULL_CASH - 50_000)  # 50,000 more paid out
+    # C has 0 + 20,000 deposited at the session: withdrawing 50,000 goes below 0.
+    body["savings"][2]["withdrawal"] = 50_000
+    response = alice_api.post(
+        f"{API}/sessions/{session['id']}/collections/", body, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert list(response.json()) == ["savings[2].withdrawal"]
+    assert not LoanTransaction.objects.filter(value_date=SESSION_DATE).exists()
+    from loans.savings.models import SavingsTransaction
+
+    assert not SavingsTransaction.objects.filter(value_date=SESSION_DATE).exists()

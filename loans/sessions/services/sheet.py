@@ -125,13 +125,21 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
     session, posted, errors = sheet.session, Posted(sheet=sheet), defaultdict(list)
     loans = _group_loans(sheet, data, errors)
     borrowers = _members(sheet, data, errors)
+    savings_bridge.lock_accounts(
+        {b.pk for b in borrowers.values()}
+        | {loan.borrower_id for i, loan in loans.items()
+           if data["lines"][i].get("principal_from_savings")}
+    )
     receipts = _receipts(sheet, data, loans, borrowers)
     at_session = _positions(loans.values(), session.session_date)
     savings = data.get("savings", [])
     for index, line in enumerate(savings):
         if line.get("deposit") and borrowers.get(index):
+            receipt = receipts.get(borrowers[index].pk, "")
             _attempt(errors, f"savings[{index}].deposit", posted.savings_transactions, lambda: [
-                savings_bridge.deposit(borrowers[index], line["deposit"], session.session_date, by)
+                savings_bridge.deposit(
+                    borrowers[index], line["deposit"], session.session_date, by, receipt
+                )
             ])
     for index, line in enumerate(data.get("lines", [])):
         if index in loans:
@@ -140,9 +148,10 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
             _post_loan_line(posted, errors, index, line, loan, context, by=by)
     for index, line in enumerate(savings):
         if line.get("withdrawal") and borrowers.get(index):
+            receipt = receipts.get(borrowers[index].pk, "")
             _attempt(errors, f"savings[{index}].withdrawal", posted.savings_transactions, lambda: [
                 savings_bridge.withdraw(
-                    borrowers[index], line["withdrawal"], session.session_date, by
+                    borrowers[index], line["withdrawal"], session.session_date, by, receipt
                 )
             ])
     if errors:
@@ -180,7 +189,7 @@ def _post_loan_line(posted, errors, index, line, loan, context, *, by) -> None:
     if line.get("principal_from_savings"):
         def from_savings():
             saving, entries = savings_bridge.pay_principal_from_savings(
-                loan, line["principal_from_savings"], on, by
+                loan, line["principal_from_savings"], on, by, context["receipt"]
             )
             posted.savings_transactions.append(saving)
             return entries
