@@ -1,0 +1,112 @@
+"""The admin's "Phiên giao dịch xã" through the test client: open a session, the group's grid
+submitted once (errors on their rows, nothing posted), the prints."""
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+
+from loans.models import LoanTransaction
+from loans.sessions.forms import last_session_day
+from loans.sessions.models import CollectionSheet, Session
+
+from .conftest import SESSION_DATE
+from .test_session_day import INTEREST
+
+ADMIN = "/admin/point_sessions/session"
+
+
+@pytest.fixture
+def alice_web(cast) -> Client:
+    client = Client()
+    client.force_login(cast.alice)
+    return client
+
+
+def grid(trio, **changes) -> dict:
+    """The grid as the officer types it: each member's interest on her line (a, b, c = rows
+    0, 1, 2 in the sheet's order of names), cash 448,439 (280,274 + 112,110 + 56,055)."""
+    data = {"cash_counted": "448.439"}
+    for row, interest in enumerate(INTEREST):
+        data[f"l{row}-interest"] = f"{interest}"
+    data.update(changes)
+    return data
+
+
+def test_open_the_session_for_a_point(alice_web, trio):
+    response = alice_web.post(
+        f"{ADMIN}/add/", {"transaction_point": trio.point.pk, "session_date": "10/02/2025"}
+    )
+    session = Session.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/{session.pk}/change/")
+    page = alice_web.get(response["Location"])
+    assert escape(trio.group.name) in page.content.decode()
+
+
+def test_the_default_date_is_the_points_latest_session_day(trio):
+    from datetime import date
+
+    # The point meets on the 10th: on 2 Dec 2026 the latest is 10 Nov, on 10 Dec it is 10 Dec.
+    assert last_session_day(trio.point, date(2026, 12, 2)) == date(2026, 11, 10)
+    assert last_session_day(trio.point, date(2026, 12, 10)) == date(2026, 12, 10)
+    assert last_session_day(trio.point, date(2026, 1, 5)) == date(2025, 12, 10)
+
+
+def test_the_grid_posts_the_sheet_once(alice_web, trio, cast):
+    session = Session.objects.create(
+        transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
+    )
+    url = f"{ADMIN}/{session.pk}/sheet/{trio.group.pk}/"
+    page = alice_web.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="l2-interest"' in html and 'name="s2-deposit"' in html
+    assert "280.274" in html  # A's interest due, pre-filled
+    response = alice_web.post(url, grid(trio))
+    assert response.status_code == 302, response.context["form"].errors
+    assert LoanTransaction.objects.filter(value_date=SESSION_DATE).count() == 3
+    assert CollectionSheet.objects.get().totals["cash"] == 448_439
+    # The receipts and the filled 13/TD show A's 280,274; the summary the total 448,439.
+    expected = {"receipts/": "280.274", f"sheet/{trio.group.pk}/print/": "280.274",
+                "summary/": "448.439"}
+    for suffix, figure in expected.items():
+        printed = alice_web.get(f"{ADMIN}/{session.pk}/{suffix}")
+        assert printed.status_code == 200
+        assert figure in printed.content.decode()
+
+
+def test_a_bad_row_shows_its_error_and_posts_nothing(alice_web, trio, cast):
+    session = Session.objects.create(
+        transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
+    )
+    url = f"{ADMIN}/{session.pk}/sheet/{trio.group.pk}/"
+    # Row 1 (B, 20,000,000 outstanding) repays 30,000,000: refused on that row's input.
+    response = alice_web.post(
+        url, grid(trio, **{"l1-principal": "30.000.000", "cash_counted": "30.448.439"})
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["l1-principal"]
+    assert not LoanTransaction.objects.filter(value_date=SESSION_DATE).exists()
+    assert not CollectionSheet.objects.exists()
+
+
+def test_a_wrong_cash_count_is_shown_with_the_difference(alice_web, trio, cast):
+    session = Session.objects.create(
+        transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
+    )
+    url = f"{ADMIN}/{session.pk}/sheet/{trio.group.pk}/"
+    response = alice_web.post(url, grid(trio, cash_counted="448.000"))  # 439 short
+    assert response.status_code == 200
+    assert "439" in response.context["form"].errors["cash_counted"][0]
+    assert not CollectionSheet.objects.exists()
+
+
+def test_close_from_the_page(alice_web, trio, cast):
+    session = Session.objects.create(
+        transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
+    )
+    response = alice_web.post(f"{ADMIN}/{session.pk}/close/")
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == "closed"
