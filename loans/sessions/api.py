@@ -6,7 +6,8 @@ reused key are 409s; a bad line is a 400 keyed by its line (`lines[3].interest`)
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,6 +21,14 @@ from .models import Session
 from .selectors import get_session_for, sessions_for, sheet
 
 MAX_CASH = 10_000_000_000_000  # a BigIntegerField holds far more; no point hands over more
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class GroupField(ScopedPrimaryKeyRelatedField):
+    """A savings group of the user's offices, by id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(selector=savings_groups_for, **kwargs)
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -48,7 +57,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class SheetQuerySerializer(serializers.Serializer):
-    savings_group = ScopedPrimaryKeyRelatedField(selector=savings_groups_for)
+    savings_group = GroupField()
 
 
 class SheetLineSerializer(serializers.Serializer):
@@ -91,7 +100,7 @@ class SavingsLineSerializer(serializers.Serializer):
 
 
 class CollectionsSerializer(serializers.Serializer):
-    savings_group = ScopedPrimaryKeyRelatedField(selector=savings_groups_for)
+    savings_group = GroupField()
     cash_counted = serializers.IntegerField(min_value=0, max_value=MAX_CASH)
     supplement = serializers.BooleanField(required=False, default=False)
     lines = CollectionLineSerializer(many=True, required=False, default=list)
@@ -160,6 +169,9 @@ def flat_errors(errors) -> dict:
             items = enumerate(value)
         elif isinstance(value, dict) and all(str(k).isdigit() for k in value):
             items = value.items()
+        elif isinstance(value, dict):  # a list's own error: {"non_field_errors": [...]}
+            flat[name] = [message for messages in value.values() for message in messages]
+            continue
         if items is None:
             flat[name] = value
             continue
