@@ -8,6 +8,7 @@ On one generated portfolio it times
 - a per-loan reference: the obvious implementation (the ORM per loan, a day-by-day Python loop,
   a snapshot saved through the ORM), on a random sample, and whether it agrees with the job;
 - the admin's loan list, the monthly reconciliation and the report endpoints;
+- posting a 40-member collection sheet at a session (session_sheet_ms, rolled back);
 - with ``workers``: the job's office partitions on K real Celery workers on Redis.
 The machine may be shared: every figure is the minimum and median of several runs.
 """
@@ -29,6 +30,7 @@ from .nightly import time_floor, time_nightly
 from .pages import REPORT_URLS, time_extras, time_pages
 from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
 from .results import ratios, table
+from .session_sheet import time_session_sheet
 from .workers import time_workers
 
 __all__ = [
@@ -56,6 +58,7 @@ KEYS = (
     "reconciliation_s",
     "report_p95_ms",
     "admin_list_ms",
+    "session_sheet_ms",
     "database",
     "workers",
     "nightly_s_by_workers",
@@ -112,6 +115,8 @@ def _timings(as_of: dt.date, *, repeat, sample, seed, in_process, say, stage) ->
     say("admin loan list, reports, reconciliation …")
     result["admin_list_ms"] = time_pages({"admin_list": "/admin/loans/loan/"})["admin_list"]
     result |= time_extras(as_of)
+    say("a 40-member collection sheet at a session …")
+    result |= time_session_sheet(as_of)
     stage(5)
     return result
 
