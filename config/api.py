@@ -33,6 +33,8 @@ from core.errors import DomainError
 from loans.api import LoanViewSet
 from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
+from loans.savings.api import BorrowerSavingsView, SavingsRateViewSet
+from loans.savings.models import SavingsJournalIsAppendOnly
 from loans.sessions.api import SessionViewSet
 from programmes.api import ProgrammeViewSet
 from tasks.api import JobViewSet
@@ -50,6 +52,7 @@ router.register("loans", LoanViewSet, basename="loan")
 router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
 router.register("sessions", SessionViewSet, basename="session")
+router.register("savings-rates", SavingsRateViewSet, basename="savings-rate")
 
 
 @extend_schema(exclude=True)
@@ -65,6 +68,7 @@ class NoSuchRoute(APIView):
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("loans.reports.api")),
+    path("borrowers/<int:id>/savings/", BorrowerSavingsView.as_view(), name="borrower-savings"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from its own URL: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -82,6 +86,7 @@ STATE_CODES = {
     "job_state",
     "session_state",
     "sheet_posted",
+    "savings_state",
 }
 
 
@@ -93,7 +98,7 @@ def exception_handler(exc, context):
         return _domain_error_response(exc, context.get("view"))
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, JournalIsAppendOnly):
+    elif isinstance(exc, (JournalIsAppendOnly, SavingsJournalIsAppendOnly)):
         return _conflict(str(exc), "append_only")
     elif isinstance(exc, IntegrityError):
         # Serializers check what they can; a race (two requests, one unique value) ends here.

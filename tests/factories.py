@@ -130,6 +130,7 @@ def staff_user(username: str, *, office: TransactionOffice | None, branch: Branc
                 "reports",
                 "tasks",
                 "programmes",
+                "savings",
             ]
         )
     )

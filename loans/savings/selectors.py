@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import Q, Sum
 
+from .interest import half_year, interest_between
 from .models import SavingsAccount, SavingsKind, SavingsTransaction
 
 
@@ -34,3 +35,36 @@ def is_credited(account_id: int, period_end: date) -> bool:
     return SavingsTransaction.objects.filter(
         account_id=account_id, kind=SavingsKind.INTEREST_CREDIT, value_date=period_end
     ).exists()
+
+
+def statement(borrower, on: date) -> dict:
+    """A household's savings as of `on`: the balance, the interest credited through `on`, the
+    open half-year's interest from its start through `on` (rounded once; 0 on its last day
+    once credited) and the entries through `on`."""
+    account = SavingsAccount.objects.filter(borrower=borrower).first()
+    if account is None:
+        return {
+            "balance": 0,
+            "interest_credited": 0,
+            "interest_accrued_not_credited": 0,
+            "transactions": [],
+        }
+    start, end = half_year(on)
+    accrued = 0
+    if not (on == end and is_credited(account.pk, end)):
+        accrued = interest_between(start, on, [account.pk]).get(account.pk, 0)
+    entries = account.transactions.filter(value_date__lte=on).order_by("value_date", "id")
+    return {
+        "balance": balances_as_of([borrower.pk], on)[borrower.pk],
+        "interest_credited": interest_credited(account, on),
+        "interest_accrued_not_credited": accrued,
+        "transactions": list(entries),
+    }
+
+
+def last_credited_period_end() -> date | None:
+    """The latest half-year end with interest credited (its rates are settled)."""
+    latest = SavingsTransaction.objects.filter(kind=SavingsKind.INTEREST_CREDIT).order_by(
+        "-value_date"
+    )
+    return latest.values_list("value_date", flat=True).first()

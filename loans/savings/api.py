@@ -1,0 +1,122 @@
+"""The savings endpoints under /api/v1/: a household's savings as of a date, and the
+effective-dated savings rate (read by everyone, written at branch level only)."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from borrowers.selectors import borrowers_for, office_ids_for
+from core.api import business_date
+from programmes.models import SavingsRate
+
+from . import selectors
+from .models import SavingsTransaction
+
+
+class SavingsTransactionSerializer(serializers.ModelSerializer):
+    """An entry of the household's savings journal; `delta` is how it moved the balance."""
+
+    class Meta:
+        model = SavingsTransaction
+        fields = [
+            "id",
+            "kind",
+            "value_date",
+            "amount",
+            "delta",
+            "reverses",
+            "loan",
+            "receipt_number",
+            "note",
+            "posted_at",
+            "posted_by",
+        ]
+        read_only_fields = fields
+
+
+class SavingsStatementSerializer(serializers.Serializer):
+    """A household's savings as of a date (DOMAIN.md §7)."""
+
+    balance = serializers.IntegerField(help_text="End-of-day balance on as_of (đồng).")
+    interest_credited = serializers.IntegerField(
+        help_text="Interest credited through as_of, net of reversed credits (đồng)."
+    )
+    interest_accrued_not_credited = serializers.IntegerField(
+        help_text="The open half-year's interest from its start through as_of, rounded once; "
+        "0 on 30 Jun and 31 Dec once that half-year is credited (đồng)."
+    )
+    transactions = SavingsTransactionSerializer(many=True)
+
+
+class AsOfQuery(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, validators=[business_date], help_text="YYYY-MM-DD; default today."
+    )
+
+
+class BorrowerSavingsView(APIView):
+    """GET a household's savings (tiền gửi tiết kiệm tổ viên) as of a date."""
+
+    @extend_schema(
+        operation_id="borrowers_savings_retrieve",
+        parameters=[AsOfQuery],
+        responses={200: SavingsStatementSerializer},
+    )
+    def get(self, request, id: int):
+        borrower = get_object_or_404(borrowers_for(request.user), pk=id)
+        query = AsOfQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("as_of") or timezone.localdate()
+        return Response(SavingsStatementSerializer(selectors.statement(borrower, on)).data)
+
+
+class SavingsRateSerializer(serializers.ModelSerializer):
+    """A savings rate (%/năm) in force from `effective_from` for every balance."""
+
+    class Meta:
+        model = SavingsRate
+        fields = ["id", "rate", "effective_from", "is_example", "note"]
+        read_only_fields = ["id", "is_example"]
+
+    def validate_effective_from(self, value):
+        settled = selectors.last_credited_period_end()
+        if settled is not None and value <= settled:
+            raise serializers.ValidationError(
+                _("Lãi đã được nhập đến %(d)s: lãi suất mới phải có hiệu lực sau ngày đó.")
+                % {"d": f"{settled:%d/%m/%Y}"}
+            )
+        return value
+
+
+class BranchWritesRates(permissions.IsAuthenticated):
+    """Everyone logged in reads the rates; branch-level staff with the permission add them."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return office_ids_for(request.user) is None and request.user.has_perm(
+            "programmes.add_savingsrate"
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        responses={
+            201: SavingsRateSerializer,
+            403: OpenApiResponse(description="Branch-level staff only."),
+        }
+    )
+)
+class SavingsRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The members' savings rates, effective-dated: the one with the latest `effective_from`
+    on or before a day is in force that day. The shipped one is an example (`is_example`)."""
+
+    serializer_class = SavingsRateSerializer
+    permission_classes = [BranchWritesRates]
+    queryset = SavingsRate.objects.order_by("effective_from")
