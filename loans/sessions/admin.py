@@ -31,8 +31,10 @@ class SessionAdmin(admin.ModelAdmin):
         return sessions_for(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return False if obj is not None and not obj.is_open else super().has_change_permission(
-            request, obj
+        return (
+            False
+            if obj is not None and not obj.is_open
+            else super().has_change_permission(request, obj)
         )
 
     def has_delete_permission(self, request, obj=None):
@@ -40,8 +42,9 @@ class SessionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         def route(suffix: str, view, name: str):
-            return path(suffix, self.admin_site.admin_view(view),
-                        name=f"point_sessions_session_{name}")
+            return path(
+                suffix, self.admin_site.admin_view(view), name=f"point_sessions_session_{name}"
+            )
 
         return [
             route("<int:pk>/sheet/<int:group_id>/", self.sheet_view, "sheet"),
@@ -53,27 +56,27 @@ class SessionAdmin(admin.ModelAdmin):
         ]
 
     def _context(self, request, title, **extra):
-        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title,
-                **extra}
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
 
     def add_view(self, request, form_url="", extra_context=None):
         """Open a session: a point and a date (blank: the point's latest session day)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = OpenSessionForm(request.POST or None, user=request.user,
-                               initial=request.GET.dict())
+        form = OpenSessionForm(request.POST or None, user=request.user, initial=request.GET.dict())
         if request.method == "POST" and form.is_valid() and form.submit(by=request.user):
             messages.success(request, _("Đã mở phiên %(s)s.") % {"s": form.result})
             return redirect("admin:point_sessions_session_change", form.result.pk)
-        context = self._context(request, _("Mở phiên giao dịch xã"), form=form,
-                                media=self.media + form.media)
+        context = self._context(
+            request, _("Mở phiên giao dịch xã"), form=form, media=self.media + form.media
+        )
         return TemplateResponse(request, TEMPLATES + "open.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The session's page: its groups (each with its sheet), totals, prints, close."""
         session = get_session_for(request.user, object_id)
-        posted = set(session.sheets.filter(supplement=False).values_list("savings_group_id",
-                                                                         flat=True))
+        posted = set(
+            session.sheets.filter(supplement=False).values_list("savings_group_id", flat=True)
+        )
         groups = [
             (group, group.pk in posted)
             for group in SavingsGroup.objects.filter(
@@ -81,7 +84,10 @@ class SessionAdmin(admin.ModelAdmin):
             ).order_by("name")
         ]
         context = self._context(
-            request, str(session), session=session, groups=groups,
+            request,
+            str(session),
+            session=session,
+            groups=groups,
             totals=services.session_totals(session),
             can_post=request.user.has_perm("point_sessions.add_collectionsheet"),
         )
@@ -90,8 +96,9 @@ class SessionAdmin(admin.ModelAdmin):
     def sheet_view(self, request, pk, group_id):
         """A group's sheet as one editable grid, submitted once."""
         session = get_session_for(request.user, pk)
-        group = get_object_or_404(SavingsGroup, pk=group_id,
-                                  transaction_point=session.transaction_point)
+        group = get_object_or_404(
+            SavingsGroup, pk=group_id, transaction_point=session.transaction_point
+        )
         bound = request.method == "POST"
         if bound and not request.user.has_perm("point_sessions.add_collectionsheet"):
             raise PermissionDenied
@@ -100,8 +107,12 @@ class SessionAdmin(admin.ModelAdmin):
             messages.success(request, _("Đã ghi sổ bảng kê của tổ %(g)s.") % {"g": group})
             return redirect("admin:point_sessions_session_change", session.pk)
         context = self._context(
-            request, _("Bảng kê 13/TD: %(g)s") % {"g": group}, session=session, group=group,
-            form=form, media=self.media + form.media,
+            request,
+            _("Bảng kê 13/TD: %(g)s") % {"g": group},
+            session=session,
+            group=group,
+            form=form,
+            media=self.media + form.media,
         )
         return TemplateResponse(request, TEMPLATES + "sheet.html", context)
 
@@ -110,8 +121,9 @@ class SessionAdmin(admin.ModelAdmin):
         session = get_session_for(request.user, pk)
         sheets = CollectionSheet.objects.filter(session=session, savings_group_id=group_id)
         receipts = Receipt.objects.filter(sheet__in=sheets).select_related("borrower")
-        context = self._context(request, _("Bảng kê 13/TD đã thu"), session=session,
-                                receipts=receipts, sheets=sheets)
+        context = self._context(
+            request, _("Bảng kê 13/TD đã thu"), session=session, receipts=receipts, sheets=sheets
+        )
         return TemplateResponse(request, TEMPLATES + "sheet_print.html", context)
 
     def receipts_view(self, request, pk):
@@ -126,9 +138,13 @@ class SessionAdmin(admin.ModelAdmin):
     def summary_view(self, request, pk):
         """The session summary: totals by kind, cash in and out, receipts issued."""
         session = get_session_for(request.user, pk)
-        context = self._context(request, _("Tổng hợp phiên giao dịch"), session=session,
-                                totals=services.session_totals(session),
-                                fees=services.fees_due(session))
+        context = self._context(
+            request,
+            _("Tổng hợp phiên giao dịch"),
+            session=session,
+            totals=services.session_totals(session),
+            fees=services.fees_due(session),
+        )
         return TemplateResponse(request, TEMPLATES + "summary.html", context)
 
     def close_view(self, request, pk):

@@ -188,8 +188,12 @@ def valid(serializer_class, data, context) -> dict:
     return serializer.validated_data
 
 
-class SessionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
-                     viewsets.GenericViewSet):
+class SessionViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     """Sessions (phiên giao dịch xã) of the user's offices' transaction points."""
 
     serializer_class = SessionSerializer
@@ -288,8 +292,10 @@ class SessionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
             raise serializers.ValidationError(exc.errors) from exc
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: FeePaymentSerializer, 201: FeePaymentSerializer,
-                                             409: CONFLICT})
+    @extend_schema(
+        request=None,
+        responses={200: FeePaymentSerializer, 201: FeePaymentSerializer, 409: CONFLICT},
+    )
     @action(detail=True, methods=["get", "post"])
     def fees(self, request, pk=None):
         """The last reconciled month's leader commissions and commune association fees of the
@@ -297,8 +303,11 @@ class SessionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
         session = self.get_object()
         if request.method == "POST":
             payment = services.record_fee_payment(session, by=request.user)
-            body = {**FeePaymentSerializer({**payment.__dict__, "paid": True,
-                                            "reconciliation": payment.reconciliation}).data}
+            body = {
+                **FeePaymentSerializer(
+                    {**payment.__dict__, "paid": True, "reconciliation": payment.reconciliation}
+                ).data
+            }
             return Response(body, status=status.HTTP_201_CREATED)
         due = services.fees_due(session)
         paid = hasattr(session, "fee_payment")
@@ -307,8 +316,13 @@ class SessionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
 
 def sheet_body(posted) -> dict:
     receipts = [
-        {"number": r.number, "borrower": r.borrower_id, "interest": r.interest,
-         "savings_deposit": r.savings_deposit, "savings_withdrawal": r.savings_withdrawal}
+        {
+            "number": r.number,
+            "borrower": r.borrower_id,
+            "interest": r.interest,
+            "savings_deposit": r.savings_deposit,
+            "savings_withdrawal": r.savings_withdrawal,
+        }
         for r in posted.sheet.receipts.order_by("number")
     ]
     return PostedSheetSerializer(

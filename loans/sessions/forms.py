@@ -28,8 +28,11 @@ def last_session_day(point, on: date) -> date:
 
 class OpenSessionForm(forms.Form):
     transaction_point = forms.ModelChoiceField(queryset=None, label=_("Điểm giao dịch"))
-    session_date = date_field(_("ngày giao dịch"), required=False,
-                              help_text=_("Để trống: ngày giao dịch gần nhất của điểm."))
+    session_date = date_field(
+        _("ngày giao dịch"),
+        required=False,
+        help_text=_("Để trống: ngày giao dịch gần nhất của điểm."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +79,8 @@ class SheetForm(forms.Form):
     @staticmethod
     def _amount():
         return MoneyField(
-            min_value=0, required=False,
+            min_value=0,
+            required=False,
             widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
         )
 
@@ -85,7 +89,9 @@ class SheetForm(forms.Form):
         for index, line in enumerate(self.lines):
             inputs = [self[f"l{index}-{c}"] for c in LOAN_COLUMNS]
             member = line.get("member_index")
-            savings = [self[f"s{member}-{c}"] for c in SAVINGS_COLUMNS] if member is not None else []
+            savings = (
+                [self[f"s{member}-{c}"] for c in SAVINGS_COLUMNS] if member is not None else []
+            )
             yield line, inputs, savings
 
     def payload(self, group) -> dict:

@@ -116,6 +116,9 @@ class CollectionSheet(Posting):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"13/TD {self.savings_group} {self.session}"
+
 
 class SheetEntry(models.Model):
     """A loan journal entry created by a sheet."""
@@ -124,6 +127,9 @@ class SheetEntry(models.Model):
     transaction = models.OneToOneField(
         LoanTransaction, on_delete=models.PROTECT, related_name="session_sheet_entry"
     )
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id}: {self.transaction_id}"
 
 
 class SheetSavingsEntry(models.Model):
@@ -135,6 +141,9 @@ class SheetSavingsEntry(models.Model):
     transaction = models.OneToOneField(
         SavingsTransaction, on_delete=models.PROTECT, related_name="session_sheet_entry"
     )
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id}: {self.transaction_id}"
 
 
 class DisbursementList(Posting):
@@ -151,12 +160,18 @@ class DisbursementList(Posting):
         verbose_name = _("danh sách giải ngân của phiên")
         verbose_name_plural = pgettext_lazy("plural", "danh sách giải ngân của phiên")
 
+    def __str__(self) -> str:
+        return f"{self.session} #{self.pk}"
+
 
 class DisbursementEntry(models.Model):
     list = models.ForeignKey(DisbursementList, on_delete=models.PROTECT, related_name="entries")
     transaction = models.OneToOneField(
         LoanTransaction, on_delete=models.PROTECT, related_name="session_disbursement_entry"
     )
+
+    def __str__(self) -> str:
+        return f"{self.list_id}: {self.transaction_id}"
 
 
 class SessionFeePayment(models.Model):
@@ -185,6 +200,9 @@ class SessionFeePayment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.session} {self.reconciliation}"
+
 
 class ReceiptCounter(models.Model):
     """The last receipt number used at a point in a year (locked with select_for_update)."""
@@ -199,6 +217,9 @@ class ReceiptCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["transaction_point", "year"], name="one_counter")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_point} {self.year}: {self.last_number}"
 
 
 class Receipt(models.Model):

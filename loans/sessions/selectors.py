@@ -62,5 +62,9 @@ def sheet(session: Session, group: SavingsGroup) -> dict:
     # A member's savings balance is counted once however many loans she holds.
     totals = {name: sum(line[name] for line in lines) for name in SHEET_AMOUNTS[:4]}
     totals["savings_balance"] = sum(balances.values())
-    return {"savings_group": group.pk, "session_date": session.session_date, "lines": lines,
-            "totals": totals}
+    return {
+        "savings_group": group.pk,
+        "session_date": session.session_date,
+        "lines": lines,
+        "totals": totals,
+    }

@@ -28,8 +28,14 @@ class Group:
 
 def disbursed_loan(borrower, amount: int, by):
     loan = approved_loan(
-        borrower, "HN", amount=amount, term=36, by=by, due_day=10,
-        principal_frequency_months=6, approved_on=date(2025, 1, 2),
+        borrower,
+        "HN",
+        amount=amount,
+        term=36,
+        by=by,
+        due_day=10,
+        principal_frequency_months=6,
+        approved_on=date(2025, 1, 2),
     )
     services.disburse(loan, amount=amount, on=DISBURSED_ON, by=by)
     loan.refresh_from_db()
@@ -42,9 +48,7 @@ def build_group(office, user, *, size: int = 3, amounts=AMOUNTS) -> Group:
     households = [
         BorrowerFactory(savings_group=group, full_name=f"Hộ {n:02d}") for n in range(size)
     ]
-    loans = [
-        disbursed_loan(h, amounts[n % len(amounts)], user) for n, h in enumerate(households)
-    ]
+    loans = [disbursed_loan(h, amounts[n % len(amounts)], user) for n, h in enumerate(households)]
     return Group(point, group, households, loans)
 
 

@@ -67,8 +67,11 @@ def test_the_grid_posts_the_sheet_once(alice_web, trio, cast):
     assert LoanTransaction.objects.filter(value_date=SESSION_DATE).count() == 3
     assert CollectionSheet.objects.get().totals["cash"] == 448_439
     # The receipts and the filled 13/TD show A's 280,274; the summary the total 448,439.
-    expected = {"receipts/": "280.274", f"sheet/{trio.group.pk}/print/": "280.274",
-                "summary/": "448.439"}
+    expected = {
+        "receipts/": "280.274",
+        f"sheet/{trio.group.pk}/print/": "280.274",
+        "summary/": "448.439",
+    }
     for suffix, figure in expected.items():
         printed = alice_web.get(f"{ADMIN}/{session.pk}/{suffix}")
         assert printed.status_code == 200

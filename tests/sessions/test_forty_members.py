@@ -49,9 +49,7 @@ def test_one_bad_line_of_forty_posts_nothing(alice_api, forty):
     # Line 37 repays 20,000,000 of principal on a 10,000,000 loan: refused.
     body["lines"][37]["principal"] = 20_000_000
     body["cash_counted"] += 20_000_000
-    response = alice_api.post(
-        f"{API}/sessions/{session['id']}/collections/", body, format="json"
-    )
+    response = alice_api.post(f"{API}/sessions/{session['id']}/collections/", body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["lines[37].principal"]
     assert not LoanTransaction.objects.filter(value_date=SESSION_DATE).exists()
@@ -74,15 +72,18 @@ def test_two_officers_posting_one_sheet_at_once(cast):
         try:
             barrier.wait()
             response = client.post(
-                f"{API}/sessions/{session['id']}/collections/", body, format="json",
+                f"{API}/sessions/{session['id']}/collections/",
+                body,
+                format="json",
                 headers={"Idempotency-Key": key},
             )
             answers.append(response.status_code)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=officer, args=(c, f"officer-{n}"))
-               for n, c in enumerate(clients)]
+    threads = [
+        threading.Thread(target=officer, args=(c, f"officer-{n}")) for n, c in enumerate(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -89,8 +89,11 @@ def test_the_next_session_continues_the_receipt_numbers(alice_api, trio):
     # -> 253,151.
     response = alice_api.post(
         f"{API}/sessions/{second['id']}/collections/",
-        {"savings_group": trio.group.pk, "cash_counted": 253_151,
-         "lines": [{"loan": trio.loans[0].pk, "interest": 253_151}]},
+        {
+            "savings_group": trio.group.pk,
+            "cash_counted": 253_151,
+            "lines": [{"loan": trio.loans[0].pk, "interest": 253_151}],
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -101,7 +104,8 @@ def test_the_cash_counted_must_match(alice_api, trio):
     session = open_session(alice_api, trio.point).json()
     # The leader hands over 1,448,000: 439 đồng short of 1,448,439.
     response = alice_api.post(
-        f"{API}/sessions/{session['id']}/collections/", sheet_body(trio, cash=1_448_000),
+        f"{API}/sessions/{session['id']}/collections/",
+        sheet_body(trio, cash=1_448_000),
         format="json",
     )
     assert response.status_code == 400
@@ -117,9 +121,7 @@ def test_a_bad_line_posts_nothing_and_is_keyed_by_its_line(alice_api, trio):
     # 0.066 / 365 = 1,808); 100,000 more than that is refused.
     body = sheet_body(trio, cash=CASH + 100_000)
     body["lines"][2]["interest"] = INTEREST[2] + 100_000
-    response = alice_api.post(
-        f"{API}/sessions/{session['id']}/collections/", body, format="json"
-    )
+    response = alice_api.post(f"{API}/sessions/{session['id']}/collections/", body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["lines[2].interest"]
     assert not LoanTransaction.objects.filter(value_date=SESSION_DATE).exists()
@@ -130,9 +132,7 @@ def test_shape_errors_are_keyed_by_line_too(alice_api, trio):
     session = open_session(alice_api, trio.point).json()
     body = sheet_body(trio)
     body["lines"][1]["principal"] = -5
-    response = alice_api.post(
-        f"{API}/sessions/{session['id']}/collections/", body, format="json"
-    )
+    response = alice_api.post(f"{API}/sessions/{session['id']}/collections/", body, format="json")
     assert response.status_code == 400
     assert "lines[1].principal" in response.json()
 
@@ -144,9 +144,7 @@ def test_a_loan_of_another_group_is_a_line_error(alice_api, trio, cast):
     session = open_session(alice_api, trio.point).json()
     body = sheet_body(trio, cash=CASH + 1_000)
     body["lines"].append({"loan": other.loans[0].pk, "interest": 1_000})
-    response = alice_api.post(
-        f"{API}/sessions/{session['id']}/collections/", body, format="json"
-    )
+    response = alice_api.post(f"{API}/sessions/{session['id']}/collections/", body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["lines[3].loan"]
 
@@ -207,17 +205,22 @@ def test_the_three_households_with_their_savings(alice_api, trio, cast):
     body = response.json()
     a, b, c = trio.households
     assert balances_as_of([a.pk, b.pk, c.pk], SESSION_DATE) == {
-        a.pk: 250_000, b.pk: 100_000, c.pk: 20_000
+        a.pk: 250_000,
+        b.pk: 100_000,
+        c.pk: 20_000,
     }
     assert sorted((t["kind"], t["amount"]) for t in body["savings_transactions"]) == sorted(
-        [("deposit", 50_000), ("deposit", 20_000), ("withdrawal", 300_000),
-         ("withdrawal", 100_000)]
+        [("deposit", 50_000), ("deposit", 20_000), ("withdrawal", 300_000), ("withdrawal", 100_000)]
     )
     trio.loans[1].refresh_from_db()
     assert trio.loans[1].outstanding_principal == 18_700_000
     assert body["totals"] == {
-        "interest": 448_439, "principal": 1_000_000, "principal_from_savings": 300_000,
-        "savings_deposit": 70_000, "savings_withdrawal": 100_000, "cash": FULL_CASH,
+        "interest": 448_439,
+        "principal": 1_000_000,
+        "principal_from_savings": 300_000,
+        "savings_deposit": 70_000,
+        "savings_withdrawal": 100_000,
+        "cash": FULL_CASH,
     }
     receipts = {r["borrower"]: r for r in body["receipts"]}
     assert (receipts[a.pk]["interest"], receipts[a.pk]["savings_deposit"]) == (280_274, 50_000)
@@ -234,7 +237,8 @@ def test_principal_from_savings_moves_no_cash(alice_api, trio, cast):
     # Counting the 300,000 from savings as cash is 300,000 too much.
     response = alice_api.post(
         f"{API}/sessions/{session['id']}/collections/",
-        full_body(trio, cash=FULL_CASH + 300_000), format="json",
+        full_body(trio, cash=FULL_CASH + 300_000),
+        format="json",
     )
     assert response.status_code == 400
     assert "300.000" in response.json()["cash_counted"][0]
@@ -246,9 +250,7 @@ def test_a_withdrawal_below_zero_posts_nothing(alice_api, trio, cast):
     body = full_body(trio, cash=FULL_CASH - 50_000)  # 50,000 more paid out
     # C has 0 + 20,000 deposited at the session: withdrawing 50,000 goes below 0.
     body["savings"][2]["withdrawal"] = 50_000
-    response = alice_api.post(
-        f"{API}/sessions/{session['id']}/collections/", body, format="json"
-    )
+    response = alice_api.post(f"{API}/sessions/{session['id']}/collections/", body, format="json")
     assert response.status_code == 400, response.json()
     assert list(response.json()) == ["savings[2].withdrawal"]
     assert not LoanTransaction.objects.filter(value_date=SESSION_DATE).exists()

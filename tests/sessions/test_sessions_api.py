@@ -89,10 +89,10 @@ def test_a_replay_under_the_same_key_posts_nothing_twice(alice_api, trio):
 def test_the_same_key_with_another_sheet_is_a_409(alice_api, trio):
     session = open_session(alice_api, trio.point).json()
     post(alice_api, session, sheet_body(trio), key="k-1")
-    other = post(alice_api, session, sheet_body(trio, cash=CASH - 1_000_000) | {
-        "lines": sheet_body(trio)["lines"][:1] + [
-            {"loan": trio.loans[1].pk, "interest": 112_110}] + sheet_body(trio)["lines"][2:]
-    }, key="k-1")
+    # The same key, B without her 1,000,000 of principal: another sheet.
+    changed = sheet_body(trio, cash=CASH - 1_000_000)
+    changed["lines"][1] = {"loan": trio.loans[1].pk, "interest": 112_110}
+    other = post(alice_api, session, changed, key="k-1")
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_conflict"
 
@@ -106,10 +106,17 @@ def test_a_second_sheet_of_the_group_is_a_409_unless_a_supplement(alice_api, tri
     # A late member: a new household of the group, 10,000,000 disbursed 10 Jan 2025 owes
     # 56,055 interest on 10 Feb (as C in test_session_day).
     late = disbursed_loan(BorrowerFactory(savings_group=trio.group), 10_000_000, cast.alice)
-    supplement = post(alice_api, session, {
-        "savings_group": trio.group.pk, "cash_counted": 56_055, "supplement": True,
-        "lines": [{"loan": late.pk, "interest": 56_055}],
-    }, key="officer-2-late")
+    supplement = post(
+        alice_api,
+        session,
+        {
+            "savings_group": trio.group.pk,
+            "cash_counted": 56_055,
+            "supplement": True,
+            "lines": [{"loan": late.pk, "interest": 56_055}],
+        },
+        key="officer-2-late",
+    )
     assert supplement.status_code == 201, supplement.json()
     detail = alice_api.get(f"{API}/sessions/{session['id']}/").json()
     assert detail["totals"]["interest"] == 280_274 + 112_110 + 56_055 + 56_055
@@ -118,11 +125,15 @@ def test_a_second_sheet_of_the_group_is_a_409_unless_a_supplement(alice_api, tri
 
 def test_zero_or_omitted_amounts_post_nothing(alice_api, trio):
     session = open_session(alice_api, trio.point).json()
-    body = {"savings_group": trio.group.pk, "cash_counted": 280_274, "lines": [
-        {"loan": trio.loans[0].pk, "interest": 280_274},
-        {"loan": trio.loans[1].pk, "interest": 0, "principal": 0},
-        {"loan": trio.loans[2].pk},
-    ]}
+    body = {
+        "savings_group": trio.group.pk,
+        "cash_counted": 280_274,
+        "lines": [
+            {"loan": trio.loans[0].pk, "interest": 280_274},
+            {"loan": trio.loans[1].pk, "interest": 0, "principal": 0},
+            {"loan": trio.loans[2].pk},
+        ],
+    }
     response = post(alice_api, session, body)
     assert response.status_code == 201, response.json()
     assert len(response.json()["transactions"]) == 1
@@ -133,8 +144,14 @@ def test_the_disbursement_list_of_the_session(alice_api, trio, cast):
     from tests.conftest import approved_loan
 
     session = open_session(alice_api, trio.point).json()
-    new = approved_loan(trio.households[0], "NSVSMT", amount=20_000_000, term=36, by=cast.alice,
-                        approved_on=date(2025, 2, 1))
+    new = approved_loan(
+        trio.households[0],
+        "NSVSMT",
+        amount=20_000_000,
+        term=36,
+        by=cast.alice,
+        approved_on=date(2025, 2, 1),
+    )
     url = f"{API}/sessions/{session['id']}/disbursements/"
     body = {"lines": [{"loan": new.pk, "amount": 20_000_000}]}
     first = alice_api.post(url, body, format="json", headers={"Idempotency-Key": "disb-1"})
@@ -157,6 +174,10 @@ def test_fees_without_a_reconciled_month(alice_api, trio):
     session = open_session(alice_api, trio.point).json()
     shown = alice_api.get(f"{API}/sessions/{session['id']}/fees/")
     assert shown.status_code == 200
-    assert shown.json() == {"month": None, "leader_commission": 0, "association_fee": 0,
-                            "paid": False}
+    assert shown.json() == {
+        "month": None,
+        "leader_commission": 0,
+        "association_fee": 0,
+        "paid": False,
+    }
     assert alice_api.post(f"{API}/sessions/{session['id']}/fees/").status_code == 400

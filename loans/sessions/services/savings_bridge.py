@@ -2,15 +2,22 @@
 on the session date with the member's receipt number."""
 
 from ...savings import services as savings
+from ...savings.errors import SavingsError
+
+__all__ = [
+    "SavingsError",
+    "balances",
+    "link",
+    "lock_accounts",
+    "pay_principal_from_savings",
+    "post_many",
+]
 from ...savings.selectors import balances_as_of
 
 
-def deposit(borrower, amount: int, on, by, receipt: str = ""):
-    return savings.deposit(borrower, amount, on, by, receipt_number=receipt)
-
-
-def withdraw(borrower, amount: int, on, by, receipt: str = ""):
-    return savings.withdraw(borrower, amount, on, by, receipt_number=receipt)
+def post_many(lines, on, by):
+    """Deposits or withdrawals [(borrower id, kind, amount, receipt number)] in one batch."""
+    return savings.post_many(lines, on, by)
 
 
 def pay_principal_from_savings(loan, amount: int, on, by, receipt: str = ""):

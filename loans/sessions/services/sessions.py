@@ -51,8 +51,8 @@ def _already_open(point, session_date) -> SessionError:
 def lock_open(session: Session) -> Session:
     """The session row, locked to the end of the transaction, refusing a closed session: a
     session's postings are serialised, and none slips in after its close."""
-    locked = Session.objects.select_for_update().select_related("transaction_point").get(
-        pk=session.pk
+    locked = (
+        Session.objects.select_for_update().select_related("transaction_point").get(pk=session.pk)
     )
     if not locked.is_open:
         raise SessionError(

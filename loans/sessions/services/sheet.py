@@ -56,12 +56,16 @@ def post_sheet(session: Session, data: dict, *, by, key: str | None = None) -> P
             if existing is not None:
                 return _replay(existing, session, print_)
         group = data["savings_group"]
-        if not data.get("supplement") and session.sheets.filter(
-            savings_group=group, supplement=False
-        ).exists():
+        if (
+            not data.get("supplement")
+            and session.sheets.filter(savings_group=group, supplement=False).exists()
+        ):
             raise SessionError(
-                _("Bảng kê của tổ %(group)s đã được ghi sổ tại phiên này; gửi bổ sung nếu có "
-                  "tổ viên nộp muộn.") % {"group": group},
+                _(
+                    "Bảng kê của tổ %(group)s đã được ghi sổ tại phiên này; gửi bổ sung nếu có "
+                    "tổ viên nộp muộn."
+                )
+                % {"group": group},
                 code=SHEET_POSTED,
             )
         _check_cash(data)
@@ -91,7 +95,9 @@ def _replay(existing: CollectionSheet, session: Session, print_: str) -> Posted:
 def sheet_totals(data: dict) -> dict[str, int]:
     """Σ of each column, and the net cash the leader hands over (principal paid from savings
     moves no cash): interest + principal + deposits − withdrawals."""
-    totals = {name: sum(line.get(name) or 0 for line in data.get("lines", [])) for name in LOAN_AMOUNTS}
+    totals = {
+        name: sum(line.get(name) or 0 for line in data.get("lines", [])) for name in LOAN_AMOUNTS
+    }
     totals["savings_deposit"] = sum(s.get("deposit") or 0 for s in data.get("savings", []))
     totals["savings_withdrawal"] = sum(s.get("withdrawal") or 0 for s in data.get("savings", []))
     totals["cash"] = (
@@ -108,8 +114,10 @@ def _check_cash(data: dict) -> None:
     difference = data["cash_counted"] - expected
     if difference:
         raise SessionError(
-            _("Tiền mặt nộp (%(counted)s đồng) khác số phải nộp theo bảng kê (%(expected)s "
-              "đồng): chênh lệch %(diff)s đồng.")
+            _(
+                "Tiền mặt nộp (%(counted)s đồng) khác số phải nộp theo bảng kê (%(expected)s "
+                "đồng): chênh lệch %(diff)s đồng."
+            )
             % {
                 "counted": group_digits(data["cash_counted"]),
                 "expected": group_digits(expected),
@@ -127,36 +135,30 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
     borrowers = _members(sheet, data, errors)
     savings_bridge.lock_accounts(
         {b.pk for b in borrowers.values()}
-        | {loan.borrower_id for i, loan in loans.items()
-           if data["lines"][i].get("principal_from_savings")}
+        | {
+            loan.borrower_id
+            for i, loan in loans.items()
+            if data["lines"][i].get("principal_from_savings")
+        }
     )
     receipts = _receipts(sheet, data, loans, borrowers)
     at_session = _positions(loans.values(), session.session_date)
-    savings = data.get("savings", [])
-    for index, line in enumerate(savings):
-        if line.get("deposit") and borrowers.get(index):
-            receipt = receipts.get(borrowers[index].pk, "")
-            _attempt(errors, f"savings[{index}].deposit", posted.savings_transactions, lambda: [
-                savings_bridge.deposit(
-                    borrowers[index], line["deposit"], session.session_date, by, receipt
-                )
-            ])
+    savings = _savings_lines(data.get("savings", []), borrowers, receipts)
+    _post_savings(errors, posted, savings, "deposit", by=by)
     for index, line in enumerate(data.get("lines", [])):
         if index in loans:
             loan = loans[index]
-            context = {"receipt": receipts.get(loan.borrower_id, ""), "position": at_session.get(loan.pk)}
+            context = {
+                "receipt": receipts.get(loan.borrower_id, ""),
+                "position": at_session.get(loan.pk),
+            }
             _post_loan_line(posted, errors, index, line, loan, context, by=by)
-    for index, line in enumerate(savings):
-        if line.get("withdrawal") and borrowers.get(index):
-            receipt = receipts.get(borrowers[index].pk, "")
-            _attempt(errors, f"savings[{index}].withdrawal", posted.savings_transactions, lambda: [
-                savings_bridge.withdraw(
-                    borrowers[index], line["withdrawal"], session.session_date, by, receipt
-                )
-            ])
+    _post_savings(errors, posted, savings, "withdrawal", by=by)
     if errors:
         raise SheetRejected(dict(errors))
-    SheetEntry.objects.bulk_create(SheetEntry(sheet=sheet, transaction=t) for t in posted.transactions)
+    SheetEntry.objects.bulk_create(
+        SheetEntry(sheet=sheet, transaction=t) for t in posted.transactions
+    )
     savings_bridge.link(sheet, posted.savings_transactions)
     return posted
 
@@ -174,19 +176,59 @@ def _positions(loans, on) -> dict[int, dict]:
     }
 
 
+def _savings_lines(savings: list[dict], borrowers: dict, receipts: dict) -> dict[str, list]:
+    """The deposits and the withdrawals of the sheet: [(index on the sheet, (borrower id,
+    kind, amount, receipt number))] of each kind, amounts above zero only."""
+    lines: dict[str, list] = {"deposit": [], "withdrawal": []}
+    for index, line in enumerate(savings):
+        if index not in borrowers:
+            continue
+        for kind in lines:
+            if line.get(kind):
+                borrower = borrowers[index].pk
+                lines[kind].append(
+                    (index, (borrower, kind, line[kind], receipts.get(borrower, "")))
+                )
+    return lines
+
+
+def _post_savings(errors, posted: Posted, savings: dict[str, list], kind: str, *, by) -> None:
+    """One kind of the sheet's savings lines in one batch (savings.post_many: one lock, one
+    insert); a refused line's message goes on its own row (`savings[2].withdrawal`)."""
+    batch = savings[kind]
+    if not batch:
+        return
+    try:
+        with transaction.atomic():
+            posted.savings_transactions.extend(
+                savings_bridge.post_many(
+                    [line for _index, line in batch], posted.sheet.session.session_date, by
+                )
+            )
+    except savings_bridge.SavingsError as exc:
+        for position, message in (exc.lines or {0: exc.message}).items():
+            errors[f"savings[{batch[position][0]}].{kind}"].append(message)
+
+
 def _post_loan_line(posted, errors, index, line, loan, context, *, by) -> None:
     on = posted.sheet.session.session_date
     if line.get("interest") or line.get("principal"):
-        _attempt(errors, f"lines[{index}]", posted.transactions, lambda: loan_services.record_repayment(
-            loan,
-            on=on,
-            by=by,
-            interest=line.get("interest") or 0,
-            principal=line.get("principal") or 0,
-            receipt_number=context["receipt"],
-            position=context["position"],
-        ))
+        _attempt(
+            errors,
+            f"lines[{index}]",
+            posted.transactions,
+            lambda: loan_services.record_repayment(
+                loan,
+                on=on,
+                by=by,
+                interest=line.get("interest") or 0,
+                principal=line.get("principal") or 0,
+                receipt_number=context["receipt"],
+                position=context["position"],
+            ),
+        )
     if line.get("principal_from_savings"):
+
         def from_savings():
             saving, entries = savings_bridge.pay_principal_from_savings(
                 loan, line["principal_from_savings"], on, by, context["receipt"]
@@ -194,7 +236,9 @@ def _post_loan_line(posted, errors, index, line, loan, context, *, by) -> None:
             posted.savings_transactions.append(saving)
             return entries
 
-        _attempt(errors, f"lines[{index}].principal_from_savings", posted.transactions, from_savings)
+        _attempt(
+            errors, f"lines[{index}].principal_from_savings", posted.transactions, from_savings
+        )
 
 
 def _attempt(errors, key: str, into: list, post) -> None:

@@ -57,8 +57,9 @@ def _post_one(group: SavingsGroup, as_of: dt.date, user) -> tuple[float | None, 
     session = services.open_session(group.transaction_point, as_of, by=user)
     prefilled = sheet(session, group)["lines"]
     active = set(
-        Loan.objects.filter(pk__in=[line["loan"] for line in prefilled], status=LoanStatus.ACTIVE)
-        .values_list("pk", flat=True)
+        Loan.objects.filter(
+            pk__in=[line["loan"] for line in prefilled], status=LoanStatus.ACTIVE
+        ).values_list("pk", flat=True)
     )
     chosen = [line for line in prefilled if line["loan"] in active][:MEMBERS]
     if not chosen:
