@@ -70,6 +70,9 @@ class SheetForm(forms.Form):
         for index, line in enumerate(self.lines):
             for column in LOAN_COLUMNS:
                 self.fields[f"l{index}-{column}"] = self._amount()
+            # Pre-filled with what is owed; the officer corrects what the member did not pay.
+            self.initial.setdefault(f"l{index}-interest", line["interest_due"] or None)
+            self.initial.setdefault(f"l{index}-principal", line["principal_due"] or None)
             if line["borrower"] not in self.members:
                 line["member_index"] = len(self.members)
                 self.members.append(line["borrower"])

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
+from core.money import group_digits
 from loans.models import LoanTransaction
 from loans.sessions.forms import last_session_day
 from loans.sessions.models import CollectionSheet, Session
@@ -113,3 +114,23 @@ def test_close_from_the_page(alice_web, trio, cast):
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.status == "closed"
+
+
+def test_the_demo_leaves_one_open_session_with_a_prefilled_group(alice_web, trio):
+    from tasks.synthetic.demo.session_day import open_demo_session
+
+    session, group, opened = open_demo_session()
+    assert opened and group == trio.group and session.is_open
+    assert session.session_date == last_session_day(trio.point, session.session_date)
+    again = open_demo_session()
+    assert again == (session, group, False)
+    assert Session.objects.count() == 1
+    # The grid opens pre-filled with each member's interest due as of the session date.
+    page = alice_web.get(f"{ADMIN}/{session.pk}/sheet/{group.pk}/")
+    form = page.context["form"]
+    lines = form.lines
+    assert [form.initial[f"l{i}-interest"] for i in range(3)] == [
+        line["interest_due"] for line in lines
+    ]
+    assert group_digits(lines[0]["interest_due"]) in page.content.decode()
+    assert all(line["interest_due"] > 0 for line in lines)

@@ -9,8 +9,10 @@ nothing, so the command can always be run again.
    through the services (history.py): disbursements, repayments, a reversed mistake, a freeze,
    a write-off, an extension — a few hundred postings, so the journal is real.
 
-A further step (an open session day with a prefilled group, say) is a function
-`step(book, advance) -> str` added at the end of STEPS.
+4. an open session day (session_day.py): the point of the group with the most active loans,
+   on its latest session day, so its sheet 13/TD is ready to post.
+
+A further step is a function `step(book, advance) -> str` added at the end of STEPS.
 """
 
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from .. import generator
 from .history import seed_households
 from .organisation import seed_organisation
 from .plans import HISTORY_END
+from .session_day import session_day
 
 # Households posted through the services: the first ones of the plan, which hold the demo's
 # named cases (plans.py: stopped payers, interest only, a reversal, a freeze, a write-off,
@@ -89,4 +92,5 @@ STEPS: list[tuple[str, Step]] = [
     ("Tổ chức", organisation),
     ("Sổ vay sinh hàng loạt (hộ)", bulk_book),
     ("Hộ vay ghi qua nghiệp vụ", posted_households),
+    ("Phiên giao dịch mẫu", session_day),
 ]
