@@ -181,3 +181,36 @@ def test_fees_without_a_reconciled_month(alice_api, trio):
         "paid": False,
     }
     assert alice_api.post(f"{API}/sessions/{session['id']}/fees/").status_code == 400
+
+
+def test_the_last_reconciled_months_fees_are_paid_once(alice_api, trio):
+    from tasks.jobs.reconciliation import run_reconciliation
+
+    first = open_session(alice_api, trio.point).json()
+    post(alice_api, first, sheet_body(trio))
+    run = run_reconciliation(month=date(2025, 2, 1))
+    assert run.status == "done"
+    # February's interest collected by the group: 448,439 (test_session_day). Shipped default
+    # rules (DOMAIN.md §5): leader 8 % -> 35,875.12 -> 35,875; association 4 % -> 17,937.56 ->
+    # 17,938, split 45/30/15/10 by largest remainder: 8,072.1 / 5,381.4 / 2,690.7 / 1,793.8 ->
+    # floors 8,072 + 5,381 + 2,690 + 1,793 = 17,936, the 2 left go to the largest fractions
+    # (0.8 central, 0.7 province): the commune's part stays 8,072. No overdue: no halving.
+    march = open_session(alice_api, trio.point, on=date(2025, 3, 10)).json()
+    url = f"{API}/sessions/{march['id']}/fees/"
+    shown = alice_api.get(url).json()
+    assert shown == {
+        "month": "2025-02-01",
+        "leader_commission": 35_875,
+        "association_fee": 8_072,
+        "paid": False,
+    }
+    paid = alice_api.post(url)
+    assert paid.status_code == 201, paid.json()
+    assert paid.json()["paid"] is True
+    totals = alice_api.get(f"{API}/sessions/{march['id']}/").json()["totals"]
+    assert totals["fees_paid"] == 35_875 + 8_072
+    assert totals["cash_out"] == 43_947
+    # Once: again at this session, or at another session of the point, is a 409.
+    assert alice_api.post(url).status_code == 409
+    april = open_session(alice_api, trio.point, on=date(2025, 4, 10)).json()
+    assert alice_api.post(f"{API}/sessions/{april['id']}/fees/").status_code == 409
