@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 from borrowers.models import SavingsGroup
 
 from . import services
-from .forms import OpenSessionForm, SheetForm
+from .forms import OpenSessionForm, SheetForm, UploadForm
 from .models import CollectionSheet, Receipt, Session
 from .selectors import get_session_for, sessions_for, sheet
+from .upload import read_sheet
 
 TEMPLATES = "admin/point_sessions/session/"
 
@@ -102,17 +103,38 @@ class SessionAdmin(admin.ModelAdmin):
         bound = request.method == "POST"
         if bound and not request.user.has_perm("point_sessions.add_collectionsheet"):
             raise PermissionDenied
+        if bound and "workbook" in request.FILES:
+            return self._uploaded(request, session, group)
         form = SheetForm(request.POST if bound else None, sheet=sheet(session, group))
         if bound and form.is_valid() and form.submit(session, group, by=request.user):
             messages.success(request, _("Đã ghi sổ bảng kê của tổ %(g)s.") % {"g": group})
             return redirect("admin:point_sessions_session_change", session.pk)
+        return self._sheet_page(request, session, group, form)
+
+    def _uploaded(self, request, session, group):
+        """A filled 13/TD workbook read into the grid: a preview with each bad row's message;
+        nothing posts until the grid is submitted."""
+        upload = UploadForm(request.POST, request.FILES)
+        prefilled = sheet(session, group)
+        if not upload.is_valid():
+            return self._sheet_page(request, session, group, SheetForm(sheet=prefilled), upload)
+        lines = SheetForm(sheet=prefilled, prefill=False).lines
+        initial, errors = read_sheet(upload.cleaned_data["workbook"].read(), lines)
+        form = SheetForm(sheet=prefilled, prefill=False, initial=initial)
+        return self._sheet_page(
+            request, session, group, form, upload, upload_errors=errors, uploaded=not errors
+        )
+
+    def _sheet_page(self, request, session, group, form, upload=None, **extra):
         context = self._context(
             request,
             _("Bảng kê 13/TD: %(g)s") % {"g": group},
             session=session,
             group=group,
             form=form,
+            upload=upload or UploadForm(),
             media=self.media + form.media,
+            **extra,
         )
         return TemplateResponse(request, TEMPLATES + "sheet.html", context)
 

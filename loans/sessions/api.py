@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from borrowers.selectors import savings_groups_for, transaction_points_for
@@ -203,7 +204,6 @@ class SessionViewSet(
         "close": "point_sessions.change_session",
         "collections": "point_sessions.add_collectionsheet",
         "disbursements": "point_sessions.add_disbursementlist",
-        "fees": "point_sessions.add_sessionfeepayment",
     }
 
     def get_queryset(self):
@@ -302,6 +302,8 @@ class SessionViewSet(
         point's groups; POST records, once, that the session paid them."""
         session = self.get_object()
         if request.method == "POST":
+            if not request.user.has_perm("point_sessions.add_sessionfeepayment"):
+                raise PermissionDenied
             payment = services.record_fee_payment(session, by=request.user)
             body = {
                 **FeePaymentSerializer(

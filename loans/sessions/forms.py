@@ -56,6 +56,10 @@ class OpenSessionForm(forms.Form):
         return True
 
 
+class UploadForm(forms.Form):
+    workbook = forms.FileField(label=_("Tệp 13/TD đã điền (.xlsx)"))
+
+
 class SheetForm(forms.Form):
     """The grid: per line interest, principal, principal from savings; per member (on her
     first line) deposit and withdrawal; the cash the leader hands over."""
@@ -63,21 +67,22 @@ class SheetForm(forms.Form):
     cash_counted = MoneyField(label=_("Tiền mặt tổ trưởng nộp"), min_value=0)
     supplement = forms.BooleanField(label=_("Bảng kê bổ sung (tổ viên nộp muộn)"), required=False)
 
-    def __init__(self, *args, sheet: dict, **kwargs):
+    def __init__(self, *args, sheet: dict, prefill: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = sheet["lines"]
         self.members: list[int] = []
         for index, line in enumerate(self.lines):
             for column in LOAN_COLUMNS:
                 self.fields[f"l{index}-{column}"] = self._amount()
-            # Pre-filled with what is owed; the officer corrects what the member did not pay.
-            self.initial.setdefault(f"l{index}-interest", line["interest_due"] or None)
-            self.initial.setdefault(f"l{index}-principal", line["principal_due"] or None)
+            if prefill:  # what is owed; the officer corrects what the member did not pay
+                self.initial.setdefault(f"l{index}-interest", line["interest_due"] or None)
+                self.initial.setdefault(f"l{index}-principal", line["principal_due"] or None)
             if line["borrower"] not in self.members:
                 line["member_index"] = len(self.members)
                 self.members.append(line["borrower"])
                 for column in SAVINGS_COLUMNS:
                     self.fields[f"s{line['member_index']}-{column}"] = self._amount()
+            line["member"] = self.members.index(line["borrower"])
 
     @staticmethod
     def _amount():

@@ -134,3 +134,77 @@ def test_the_demo_leaves_one_open_session_with_a_prefilled_group(alice_web, trio
     ]
     assert group_digits(lines[0]["interest_due"]) in page.content.decode()
     assert all(line["interest_due"] > 0 for line in lines)
+
+
+def filled_workbook(trio, edit) -> bytes:
+    """The 13/TD the system exports for the group, filled in as the leader would."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from loans.reports.collection_list import collection_list
+    from loans.reports.exports import collection_list_xlsx
+
+    content = collection_list_xlsx(collection_list(trio.group, session_date=SESSION_DATE))
+    book = load_workbook(BytesIO(content))
+    edit(book.active)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_uploaded_13td_fills_the_grid_and_posts_nothing(alice_web, trio, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    session = Session.objects.create(
+        transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
+    )
+
+    def fill(ws):
+        # Rows 13.. hold the members' loans (in name order: A, B, C); columns 9-11 are interest
+        # collected, principal collected and savings deposited.
+        ws.cell(13, 9, 280_274)
+        ws.cell(14, 9, "112.110")
+        ws.cell(14, 10, 1_000_000)
+        ws.cell(14, 11, 20_000)
+        ws.cell(15, 9, "năm mươi")  # not an amount: that row's message
+        ws.cell(15, 4, "KHONG-CO")  # and a contract the group does not hold
+
+    upload = SimpleUploadedFile("13-TD.xlsx", filled_workbook(trio, fill))
+    url = f"{ADMIN}/{session.pk}/sheet/{trio.group.pk}/"
+    response = alice_web.post(url, {"workbook": upload})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.initial["l0-interest"] == 280_274
+    assert form.initial["l1-interest"] == 112_110
+    assert form.initial["l1-principal"] == 1_000_000
+    assert form.initial["s1-deposit"] == 20_000
+    assert "l2-interest" not in form.initial
+    assert len(response.context["upload_errors"]) == 1
+    assert "KHONG-CO" in response.context["upload_errors"][0]
+    # An amount that is not a number is that row's message, and its input stays empty.
+    response = alice_web.post(
+        url,
+        {
+            "workbook": SimpleUploadedFile(
+                "13-TD.xlsx", filled_workbook(trio, lambda ws: ws.cell(15, 9, "năm mươi"))
+            )
+        },
+    )
+    assert response.context["upload_errors"] == ["Dòng 15: số tiền không hợp lệ (năm mươi)."]
+    assert response.context["form"].initial.get("l2-interest") is None
+    assert not LoanTransaction.objects.filter(value_date=SESSION_DATE).exists()
+    assert not CollectionSheet.objects.exists()
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(alice_web, trio, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    session = Session.objects.create(
+        transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
+    )
+    upload = SimpleUploadedFile("13-TD.xlsx", b"not a workbook")
+    response = alice_web.post(f"{ADMIN}/{session.pk}/sheet/{trio.group.pk}/", {"workbook": upload})
+    assert response.status_code == 200
+    assert response.context["upload_errors"]
+    assert not CollectionSheet.objects.exists()
