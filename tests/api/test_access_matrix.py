@@ -47,6 +47,15 @@ ROUTES = [
     ("get", "/reports/collection-list/", None),
     ("get", "/reconciliations/", None),
     ("get", "/reconciliations/fee-statement/", None),
+    ("get", "/sessions/", None),
+    ("post", "/sessions/", None),
+    ("get", "/sessions/{id}/", "session"),
+    ("post", "/sessions/{id}/close/", "session"),
+    ("get", "/sessions/{id}/sheet/", "session"),
+    ("post", "/sessions/{id}/collections/", "session"),
+    ("post", "/sessions/{id}/disbursements/", "session"),
+    ("get", "/sessions/{id}/fees/", "session"),
+    ("post", "/sessions/{id}/fees/", "session"),
 ]
 # Not scoped by office: reference data and branch-wide job runs.
 SHARED_ROUTES = [
@@ -69,7 +78,23 @@ def url(route: str, site, name: str | None, *, job=None) -> str:
         return API + route.format(id=job.pk)
     if name == "programme":
         return API + route.format(id=site.loan.programme_id)
+    if name == "session":
+        return API + route.format(id=site_session(site).pk)
     return API + route.format(id=getattr(site, name).pk)
+
+
+def site_session(site):
+    """The site's point's session of 10 Feb 2025 (opened on first use)."""
+    from datetime import date
+
+    from loans.sessions.models import Session
+
+    session, _created = Session.objects.get_or_create(
+        transaction_point=site.point,
+        session_date=date(2025, 2, 10),
+        defaults={"opened_by": site.loan.created_by},
+    )
+    return session
 
 
 def call(client, method: str, path: str):
