@@ -171,3 +171,54 @@ class SavingsTransaction(models.Model):
 
     def delete(self, *args, **kwargs):
         _refuse_delete()
+
+
+class MonthlySavingsLine(models.Model):
+    """One household's savings in one month's reconciliation (DOMAIN.md §6–7): the roll-forward
+    from the journal and the account's cached balance; `cache_differs` flags a cache that is not
+    its journal. Written by the reconciliation job (tasks), replaced with the office's lines."""
+
+    reconciliation = models.ForeignKey(
+        "reconciliation.Reconciliation", on_delete=models.CASCADE, related_name="savings_lines"
+    )
+    account = models.ForeignKey(
+        SavingsAccount,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("tài khoản tiền gửi"),
+    )
+    office = models.ForeignKey(
+        "borrowers.TransactionOffice",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phòng giao dịch"),
+    )
+    savings_group = models.ForeignKey(
+        "borrowers.SavingsGroup",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("tổ TK&VV"),
+    )
+    opening = models.BigIntegerField(_("số dư đầu kỳ"))
+    deposits = models.BigIntegerField(_("gửi trong kỳ"))
+    withdrawals = models.BigIntegerField(_("rút trong kỳ"))
+    interest = models.BigIntegerField(_("lãi nhập trong kỳ"))
+    other = models.BigIntegerField(_("hủy bút toán, số dư chuyển sang (ròng)"))
+    closing = models.BigIntegerField(_("số dư cuối kỳ"))
+    journal_total = models.BigIntegerField(_("số dư theo sổ (mọi ngày)"))
+    cached_balance = models.BigIntegerField(_("số dư lưu trên tài khoản"))
+
+    class Meta:
+        verbose_name = _("đối chiếu tiền gửi tổ viên")
+        verbose_name_plural = pgettext_lazy("plural", "đối chiếu tiền gửi tổ viên")
+        constraints = [
+            models.UniqueConstraint(fields=["reconciliation", "account"], name="uniq_savings_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.opening} → {self.closing}"
+
+    @property
+    def cache_differs(self) -> bool:
+        return self.cached_balance != self.journal_total

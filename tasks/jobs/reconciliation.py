@@ -27,12 +27,14 @@ from loans.reconciliation.models import (
     ReconciliationLine,
 )
 from loans.reconciliation.months import month_end, parse_month, previous_month
+from loans.savings.models import MonthlySavingsLine
 from loans.selectors import id_chunks
 
 from ..models import JobRun
 from . import reconciliation_figures as figures
 from . import runs
 from .fees import LEVELS, apply_fee_rules, rules_in_force
+from .savings_reconciliation import savings_counts, write_savings_lines
 
 __all__ = [
     "create_reconciliation_run",
@@ -47,7 +49,7 @@ __all__ = [
     "run_reconciliation_partition",
 ]
 log = logging.getLogger(__name__)
-RESULT_MODELS = (ReconciliationLine, FeePayment, Discrepancy)
+RESULT_MODELS = (ReconciliationLine, FeePayment, Discrepancy, MonthlySavingsLine)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -117,8 +119,11 @@ def _reconcile_and_write(*, month: date, office_id: int) -> dict[str, int]:
         for model in RESULT_MODELS:
             model.objects.filter(reconciliation=recon, office_id=office_id).delete()
         _write(recon, result)
+        savings = write_savings_lines(
+            recon, office_id=office_id, first=month, last=month_end(month)
+        )
         runs.test_delay()
-    counts = office_counts(result)
+    counts = {**office_counts(result), **savings}
     log.info(
         "reconciliation %s office %s: %s in %.1fs",
         f"{month:%Y-%m}",
@@ -168,6 +173,7 @@ def finish_reconciliation(*, run_id: int) -> JobRun | None:
         "interest_collected": totals["interest_collected"],
         "leader_commission": totals["leader_commission"],
         "association_fee": sum(totals[f"fee_{level}"] for level in LEVELS),
+        **savings_counts(recon),
     }
 
     def record_totals(finished_at) -> None:

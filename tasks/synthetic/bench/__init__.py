@@ -30,6 +30,7 @@ from .nightly import time_floor, time_nightly
 from .pages import REPORT_URLS, time_extras, time_pages
 from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
 from .results import ratios, table
+from .savings import time_savings_interest
 from .session_sheet import time_session_sheet
 from .workers import time_workers
 
@@ -56,6 +57,7 @@ KEYS = (
     "per_loan_ref_ms",
     "speedup_vs_per_loan",
     "reconciliation_s",
+    "savings_interest_s",
     "report_p95_ms",
     "admin_list_ms",
     "session_sheet_ms",
@@ -115,6 +117,8 @@ def _timings(as_of: dt.date, *, repeat, sample, seed, in_process, say, stage) ->
     say("admin loan list, reports, reconciliation …")
     result["admin_list_ms"] = time_pages({"admin_list": "/admin/loans/loan/"})["admin_list"]
     result |= time_extras(as_of)
+    say("savings interest job (half-year) …")
+    result |= time_savings_interest(as_of, seed=seed)
     say("a 40-member collection sheet at a session …")
     result |= time_session_sheet(as_of)
     stage(5)

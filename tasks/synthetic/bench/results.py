@@ -36,6 +36,7 @@ def table(result: dict) -> str:
         ("per-loan disagreements", str(len(result.get("per_loan_disagreements") or []))),
         ("admin loan list p50 / p95", _pages(result["admin_list_ms"])),
         ("reconciliation", _seconds(result["reconciliation_s"])),
+        ("savings interest (half-year)", _seconds(result.get("savings_interest_s"))),
         ("report p95", str(result["report_p95_ms"])),
         ("40-member sheet p50 / p95", _pages(result.get("session_sheet_ms"))),
     ]

@@ -7,9 +7,9 @@ nothing, so the command can always be run again.
    of the organisation (tasks/synthetic/generator);
 3. the first SERVICE_HOUSEHOLDS households of the plan (plans.py), whose every posting goes
    through the services (history.py): disbursements, repayments, a reversed mistake, a freeze,
-   a write-off, an extension — a few hundred postings, so the journal is real.
-
-4. an open session day (session_day.py): the point of the group with the most active loans,
+   a write-off, an extension — a few hundred postings, so the journal is real;
+4. the members' savings history (savings.py);
+5. an open session day (session_day.py): the point of the group with the most active loans,
    on its latest session day, so its sheet 13/TD is ready to post.
 
 A further step is a function `step(book, advance) -> str` added at the end of STEPS.
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from loans.models import Loan
 
 from .. import generator
-from .history import seed_households
+from .history import seed_households, system_user
 from .organisation import seed_organisation
 from .plans import HISTORY_END
+from .savings import seed_savings
 from .session_day import session_day
 
 # Households posted through the services: the first ones of the plan, which hold the demo's
@@ -82,6 +83,17 @@ def posted_households(book: DemoBook, advance) -> str:
     return f"Hộ vay ghi qua nghiệp vụ: {created} mới / {count}"
 
 
+def savings_history(book: DemoBook, advance) -> str:
+    """Every household's savings: deposits, withdrawals, the first half-year's interest."""
+    counts = seed_savings(seed=book.seed, by=system_user())
+    if not counts["accounts"]:
+        return "Tiền gửi tiết kiệm: đã có, giữ nguyên"
+    return (
+        f"Tiền gửi tiết kiệm: {_number(counts['accounts'])} tài khoản, "
+        f"{_number(counts['entries'])} bút toán, lãi {_number(counts['interest'])} đồng"
+    )
+
+
 def _number(count: int) -> str:
     return f"{count:,}".replace(",", ".")  # Vietnamese digit grouping
 
@@ -92,5 +104,6 @@ STEPS: list[tuple[str, Step]] = [
     ("Tổ chức", organisation),
     ("Sổ vay sinh hàng loạt (hộ)", bulk_book),
     ("Hộ vay ghi qua nghiệp vụ", posted_households),
+    ("Tiền gửi tiết kiệm", savings_history),
     ("Phiên giao dịch mẫu", session_day),
 ]
