@@ -27,6 +27,7 @@ ROUTES = [
     ("get", "/borrowers/{id}/", "borrower"),
     ("put", "/borrowers/{id}/", "borrower"),
     ("patch", "/borrowers/{id}/", "borrower"),
+    ("get", "/borrowers/{id}/savings/", "borrower"),
     ("get", "/loans/", None),
     ("post", "/loans/", None),
     ("get", "/loans/{id}/", "loan"),
@@ -65,6 +66,8 @@ SHARED_ROUTES = [
     ("post", "/jobs/", None),
     ("get", "/jobs/{id}/", "job"),
     ("post", "/jobs/{id}/resume/", "job"),
+    ("get", "/savings-rates/", None),
+    ("post", "/savings-rates/", None),
 ]
 # Documentation: behind the same login as the API.
 DOC_ROUTES = [("get", "/schema/", None), ("get", "/docs/", None), ("get", "/", None)]
@@ -216,7 +219,11 @@ def test_shared_routes_need_a_login_and_only_the_branch_starts_jobs(
     for who in ("alice", "bob", "carol"):
         status = call(clients[who], method, path).status_code
         # An empty body asks for the whole branch; the run to resume is the branch's.
-        starts_job = (method, route) in {("post", "/jobs/"), ("post", "/jobs/{id}/resume/")}
+        starts_job = (method, route) in {
+            ("post", "/jobs/"),
+            ("post", "/jobs/{id}/resume/"),
+            ("post", "/savings-rates/"),  # the savings rate is written at branch level
+        }
         if starts_job and who != "carol":
             assert status == 403, who
         else:
