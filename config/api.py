@@ -35,6 +35,7 @@ from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
 from loans.savings.api import BorrowerSavingsView, SavingsRateViewSet
 from loans.savings.models import SavingsJournalIsAppendOnly
+from loans.sessions.api import SessionViewSet
 from programmes.api import ProgrammeViewSet
 from tasks.api import JobViewSet
 
@@ -50,6 +51,7 @@ router.register("borrowers", BorrowerViewSet, basename="borrower")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
+router.register("sessions", SessionViewSet, basename="session")
 router.register("savings-rates", SavingsRateViewSet, basename="savings-rate")
 
 
@@ -82,6 +84,8 @@ STATE_CODES = {
     "application_state",
     "idempotency_conflict",
     "job_state",
+    "session_state",
+    "sheet_posted",
     "savings_state",
 }
 

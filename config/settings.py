@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "loans.reports",
     "loans.origination",
     "loans.savings",
+    "loans.sessions",
     "tasks",
     "desk",
 ]

@@ -125,6 +125,7 @@ def staff_user(username: str, *, office: TransactionOffice | None, branch: Branc
                 "borrowers",
                 "loans",
                 "origination",
+                "point_sessions",
                 "reconciliation",
                 "reports",
                 "tasks",

@@ -55,10 +55,12 @@ def check_given(text: str | None, *, field: str, message: str) -> str:
     return (text or "").strip()
 
 
-def amounts_owed(loan: Loan, on: date) -> dict[str, int]:
+def amounts_owed(loan: Loan, on: date, position: dict | None = None) -> dict[str, int]:
     """What the borrower owes on `on`: principal outstanding, interest in arrears (due, unpaid),
-    and interest owed including the open period's accrual."""
-    position = position_of(loan, as_of=on)
+    and interest owed including the open period's accrual. `position`: the loan's position as
+    of `on`, when a batch computed it already (with the loan locked and nothing posted since)."""
+    if position is None:
+        position = position_of(loan, as_of=on)
     settled = loan.interest_paid_total + loan.interest_written_off_total
     return {
         "principal": min(position["outstanding_principal"], loan.outstanding_principal),

@@ -27,14 +27,16 @@ def record_repayment(
     amount: int | None = None,
     request: PostingRequest | None = None,
     receipt_number: str = "",
+    position: dict | None = None,
 ) -> list[LoanTransaction]:
     """Record a repayment (thu nợ) as on the receipt: principal and interest separately, or a
     total allocated to interest due first, then principal oldest instalment first (DOMAIN.md §4).
-    Paying all principal and all interest owed closes the loan (tất toán)."""
+    Paying all principal and all interest owed closes the loan (tất toán). `position`: the
+    loan's position as of `on` if a batch (a session's sheet) computed it for its loans at once."""
     check_total_or_parts(amount=amount, principal=principal, interest=interest)
     check_open_for_postings(loan)
     check_value_date(loan, on)
-    owed = amounts_owed(loan, on)
+    owed = amounts_owed(loan, on, position)
     if amount is not None:
         principal, interest = _split_total(amount, owed)
     else:

@@ -27,6 +27,7 @@ ROUTES = [
     ("get", "/borrowers/{id}/", "borrower"),
     ("put", "/borrowers/{id}/", "borrower"),
     ("patch", "/borrowers/{id}/", "borrower"),
+    ("get", "/borrowers/{id}/savings/", "borrower"),
     ("get", "/loans/", None),
     ("post", "/loans/", None),
     ("get", "/loans/{id}/", "loan"),
@@ -47,6 +48,15 @@ ROUTES = [
     ("get", "/reports/collection-list/", None),
     ("get", "/reconciliations/", None),
     ("get", "/reconciliations/fee-statement/", None),
+    ("get", "/sessions/", None),
+    ("post", "/sessions/", None),
+    ("get", "/sessions/{id}/", "session"),
+    ("post", "/sessions/{id}/close/", "session"),
+    ("get", "/sessions/{id}/sheet/", "session"),
+    ("post", "/sessions/{id}/collections/", "session"),
+    ("post", "/sessions/{id}/disbursements/", "session"),
+    ("get", "/sessions/{id}/fees/", "session"),
+    ("post", "/sessions/{id}/fees/", "session"),
 ]
 # Not scoped by office: reference data and branch-wide job runs.
 SHARED_ROUTES = [
@@ -56,6 +66,8 @@ SHARED_ROUTES = [
     ("post", "/jobs/", None),
     ("get", "/jobs/{id}/", "job"),
     ("post", "/jobs/{id}/resume/", "job"),
+    ("get", "/savings-rates/", None),
+    ("post", "/savings-rates/", None),
 ]
 # Documentation: behind the same login as the API.
 DOC_ROUTES = [("get", "/schema/", None), ("get", "/docs/", None), ("get", "/", None)]
@@ -69,7 +81,23 @@ def url(route: str, site, name: str | None, *, job=None) -> str:
         return API + route.format(id=job.pk)
     if name == "programme":
         return API + route.format(id=site.loan.programme_id)
+    if name == "session":
+        return API + route.format(id=site_session(site).pk)
     return API + route.format(id=getattr(site, name).pk)
+
+
+def site_session(site):
+    """The site's point's session of 10 Feb 2025 (opened on first use)."""
+    from datetime import date
+
+    from loans.sessions.models import Session
+
+    session, _created = Session.objects.get_or_create(
+        transaction_point=site.point,
+        session_date=date(2025, 2, 10),
+        defaults={"opened_by": site.loan.created_by},
+    )
+    return session
 
 
 def call(client, method: str, path: str):
@@ -191,7 +219,11 @@ def test_shared_routes_need_a_login_and_only_the_branch_starts_jobs(
     for who in ("alice", "bob", "carol"):
         status = call(clients[who], method, path).status_code
         # An empty body asks for the whole branch; the run to resume is the branch's.
-        starts_job = (method, route) in {("post", "/jobs/"), ("post", "/jobs/{id}/resume/")}
+        starts_job = (method, route) in {
+            ("post", "/jobs/"),
+            ("post", "/jobs/{id}/resume/"),
+            ("post", "/savings-rates/"),  # the savings rate is written at branch level
+        }
         if starts_job and who != "carol":
             assert status == 403, who
         else:

@@ -7,7 +7,7 @@ documented (status, content type and body).
 """
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from loans.sessions.services import open_session
 from tasks.models import JobRun
 
 # A deeper, random exploration on demand: API_FUZZ_EXAMPLES=200 pytest tests/api/test_schema.py
@@ -80,6 +81,7 @@ DATES = {
     "meeting_date",
     "certified_on",
     "decided_on",
+    "session_date",
 }
 
 
@@ -93,6 +95,7 @@ def plausible(case, sites) -> None:
         "borrower": site.borrower.pk,
         "transaction": site.entry.pk,
         "programme": "HN",
+        "transaction_point": site.point.pk,
     }
     for container in (case.body, case.query):
         if not isinstance(container, dict):
@@ -122,6 +125,8 @@ def seeded_id(operation, sites, job) -> int | None:
         return job.pk
     if segment == "programmes":
         return site.loan.programme_id
+    if segment == "sessions":
+        return open_session(site.point, FIRST_DAY + timedelta(days=31), by=site.loan.created_by).pk
     return getattr(site, SEEDED[segment]).pk
 
 

@@ -8,6 +8,7 @@ On one generated portfolio it times
 - a per-loan reference: the obvious implementation (the ORM per loan, a day-by-day Python loop,
   a snapshot saved through the ORM), on a random sample, and whether it agrees with the job;
 - the admin's loan list, the monthly reconciliation and the report endpoints;
+- posting a 40-member collection sheet at a session (session_sheet_ms, rolled back);
 - with ``workers``: the job's office partitions on K real Celery workers on Redis.
 The machine may be shared: every figure is the minimum and median of several runs.
 """
@@ -30,6 +31,7 @@ from .pages import REPORT_URLS, time_extras, time_pages
 from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
 from .results import ratios, table
 from .savings import time_savings_interest
+from .session_sheet import time_session_sheet
 from .workers import time_workers
 
 __all__ = [
@@ -59,6 +61,7 @@ KEYS = (
     "report_p95_ms",
     "admin_list_ms",
     "dashboard_ms",
+    "session_sheet_ms",
     "database",
     "workers",
     "nightly_s_by_workers",
@@ -119,6 +122,8 @@ def _timings(as_of: dt.date, *, repeat, sample, seed, in_process, say, stage) ->
     result |= time_extras(as_of)
     say("savings interest job (half-year) …")
     result |= time_savings_interest(as_of, seed=seed)
+    say("a 40-member collection sheet at a session …")
+    result |= time_session_sheet(as_of)
     stage(5)
     return result
 

@@ -39,6 +39,7 @@ def table(result: dict) -> str:
         ("reconciliation", _seconds(result["reconciliation_s"])),
         ("savings interest (half-year)", _seconds(result.get("savings_interest_s"))),
         ("report p95", str(result["report_p95_ms"])),
+        ("40-member sheet p50 / p95", _pages(result.get("session_sheet_ms"))),
     ]
     for count, figures in (result.get("nightly_s_by_workers") or {}).items():
         rows.append((f"nightly on {count} worker(s)", f"{figures['seconds']:.2f} s"))

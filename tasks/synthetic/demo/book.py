@@ -7,10 +7,12 @@ nothing, so the command can always be run again.
    of the organisation (tasks/synthetic/generator);
 3. the first SERVICE_HOUSEHOLDS households of the plan (plans.py), whose every posting goes
    through the services (history.py): disbursements, repayments, a reversed mistake, a freeze,
-   a write-off, an extension — a few hundred postings, so the journal is real.
+   a write-off, an extension — a few hundred postings, so the journal is real;
+4. the members' savings history (savings.py);
+5. an open session day (session_day.py): the point of the group with the most active loans,
+   on its latest session day, so its sheet 13/TD is ready to post.
 
-A further step (an open session day with a prefilled group, say) is a function
-`step(book, advance) -> str` added at the end of STEPS.
+A further step is a function `step(book, advance) -> str` added at the end of STEPS.
 """
 
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from .history import seed_households, system_user
 from .organisation import seed_organisation
 from .plans import HISTORY_END
 from .savings import seed_savings
+from .session_day import session_day
 
 # Households posted through the services: the first ones of the plan, which hold the demo's
 # named cases (plans.py: stopped payers, interest only, a reversal, a freeze, a write-off,
@@ -102,4 +105,5 @@ STEPS: list[tuple[str, Step]] = [
     ("Sổ vay sinh hàng loạt (hộ)", bulk_book),
     ("Hộ vay ghi qua nghiệp vụ", posted_households),
     ("Tiền gửi tiết kiệm", savings_history),
+    ("Phiên giao dịch mẫu", session_day),
 ]
