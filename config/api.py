@@ -30,7 +30,7 @@ from borrowers.api import (
     TransactionPointViewSet,
 )
 from core.errors import DomainError
-from loans.api import LoanViewSet
+from loans.approvals.api import ApprovalViewSet, LoanViewSet
 from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
 from programmes.api import ProgrammeViewSet
@@ -48,6 +48,7 @@ router.register("borrowers", BorrowerViewSet, basename="borrower")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
+router.register("approvals", ApprovalViewSet, basename="approval")
 
 
 @extend_schema(exclude=True)
@@ -74,6 +75,7 @@ urlpatterns = [
 
 # Codes of a rule broken by an object's state, or of a reused idempotency key: 409, not 400.
 STATE_CODES = {"loan_state", "application_state", "idempotency_conflict", "job_state"}
+STATE_CODES |= {"approval_state", "approval_stale"}  # four eyes: decided, or no longer holds
 
 
 def exception_handler(exc, context):
@@ -101,6 +103,8 @@ def _domain_error_response(exc: DomainError, view) -> Response:
     set_rollback()
     if exc.code in STATE_CODES:
         return _conflict(exc.message, exc.code)
+    if exc.code == "forbidden":  # e.g. a maker approving their own request
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     fields = getattr(view, "loan_error_fields", {})
     field = fields.get(exc.field, exc.field) if exc.field else "non_field_errors"
     return Response({field: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)

@@ -129,6 +129,7 @@ def staff_user(username: str, *, office: TransactionOffice | None, branch: Branc
                 "reports",
                 "tasks",
                 "programmes",
+                "approvals",  # with bypass_four_eyes: the cast acts alone (roles: tests/approvals)
             ]
         )
     )
