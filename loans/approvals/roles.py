@@ -153,10 +153,18 @@ def access_table() -> str:
         + " | ".join("all offices" if role.branch_level else "own office" for role in ROLES)
         + " |"
     )
+    small = [
+        CELL["alone" if role_has(r, OPERATION_PERMISSIONS["disbursements"]) else "refused"]
+        for r in ROLES
+    ]
+    limit = f"{disbursement_threshold():,} đồng"
+    lines.append(
+        f"| POST /loans/{{id}}/disbursements/ (up to {limit}) | " + " | ".join(small) + " |"
+    )
     for operation in OPERATION_PERMISSIONS:
         label = f"POST /loans/{{id}}/{operation}/"
         if operation == "disbursements":
-            label += f" (above {disbursement_threshold():,} đồng)"
+            label += f" (above {limit})"
         cells = [CELL[role_may(role, operation)] for role in ROLES]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     for write in OTHER_WRITES:
