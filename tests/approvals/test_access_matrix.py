@@ -108,3 +108,32 @@ def test_the_readme_table_is_the_one_from_the_roles(settings):
     start, end = MARKERS
     assert readme.split(start)[1].split(end)[0].strip() == access_table()
     call_command("access_table", "--check")  # the command that writes it agrees
+
+
+def test_the_demo_logins_include_vanquans_checkers(db, monkeypatch):
+    import io
+    import re
+
+    from django.contrib.auth import get_user_model
+
+    from borrowers.models import Branch, TransactionOffice
+    from borrowers.reference_data import BRANCH
+
+    branch = Branch.objects.create(code=BRANCH["code"], name=BRANCH["name"])
+    for code, name in [("VQU", "PGD Văn Quan"), ("BSO", "PGD Bắc Sơn")]:
+        TransactionOffice.objects.create(branch=branch, code=code, name=name)
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    out = io.StringIO()
+    call_command("create_demo_logins", stdout=out)
+    users = get_user_model().objects
+    controller = users.get(username="kiemsoat.vanquan")
+    director = users.get(username="giamdoc.vanquan")
+    assert re.search(r"user: kiemsoat\.vanquan  password: \S+  \(Kiểm soát viên", out.getvalue())
+    assert "giamdoc.vanquan" in out.getvalue()
+    assert controller.staff_profile.office.code == director.staff_profile.office.code == "VQU"
+    assert controller.has_perm("approvals.decide_approvalrequest")
+    assert not controller.has_perm("loans.add_loantransaction")
+    assert director.has_perm("origination.decide_loanapplication")
+    officer = users.get(username="canbo.vanquan")
+    assert not officer.has_perm("loans.add_loan")  # the director approves loans
+    assert not officer.has_perm("approvals.bypass_four_eyes")
