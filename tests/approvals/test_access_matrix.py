@@ -137,3 +137,18 @@ def test_the_demo_logins_include_vanquans_checkers(db, monkeypatch):
     officer = users.get(username="canbo.vanquan")
     assert not officer.has_perm("loans.add_loan")  # the director approves loans
     assert not officer.has_perm("approvals.bypass_four_eyes")
+
+
+@pytest.mark.parametrize("role", ROLE_KEYS)
+def test_a_branch_wide_night_is_the_branchs_and_an_office_run_the_offices(
+    clients, cast, role, django_capture_on_commit_callbacks
+):
+    # Only a role with tasks.add_jobrun starts runs; an office role only for its own office.
+    branch_run = {"kind": "arrears", "as_of": "2025-07-20"}
+    office_run = {**branch_run, "office": cast.van_quan.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        whole = clients[role].post(f"{API}/jobs/", branch_run, format="json").status_code
+        own = clients[role].post(f"{API}/jobs/", office_run, format="json").status_code
+    may_start = role in {"officer", "director", "branch", "administrator"}
+    assert (own == 202) is may_start, own
+    assert (whole == 202) is (role in {"branch", "administrator"}), whole
