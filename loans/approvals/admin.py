@@ -13,13 +13,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from borrowers.selectors import scope
 from core.admin import ReadOnlyMixin, ScopedAdmin
 from core.errors import DomainError
 from loans.admin import LoanAdmin
 from loans.models import Loan
 
 from . import services
-from .models import ApprovalRequest
+from .models import ApprovalRequest, RiskDossier
 from .roles import DECIDE
 from .selectors import approvals_for, get_approval_for
 
@@ -175,3 +176,16 @@ class FourEyesLoanAdmin(LoanAdmin):
         ):
             return _("Đề nghị duyệt: %(title)s") % {"title": title}
         return title
+
+
+@admin.register(RiskDossier)
+class RiskDossierAdmin(ReadOnlyMixin, ScopedAdmin):
+    """Risk dossiers; each treatment is the linked four-eyes request (opened by the service)."""
+
+    list_display = ["loan", "cause", "loss_percent", "treatment", "decision_ref", "approval"]
+    list_filter = ["cause", "treatment"]
+    list_select_related = ["loan", "approval"]
+    search_fields = ["=loan__contract_number", "decision_ref"]
+
+    def get_queryset(self, request):
+        return scope(RiskDossier.objects.all(), request.user, office_field="loan__office")

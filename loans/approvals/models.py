@@ -68,3 +68,53 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.operation} {self.loan_id} ({self.get_status_display()})"
+
+
+class RiskDossier(models.Model):
+    """A dossier for a debt at risk (hồ sơ xử lý nợ bị rủi ro, Decision 50/2010/QĐ-TTg as amended
+    by 08/2021/QĐ-TTg): the cause, the loss, the treatment proposed; executed as a four-eyes
+    request, so it runs only when a second person approves."""
+
+    class Cause(models.TextChoices):
+        NATURAL_DISASTER = "natural_disaster", _("Thiên tai")
+        EPIDEMIC = "epidemic", _("Dịch bệnh, dịch bệnh trên cây trồng, vật nuôi")
+        FIRE = "fire", _("Hỏa hoạn")
+        DEATH_OR_MISSING = "death_or_missing", _("Người vay chết, mất tích")
+        INCAPACITY = "incapacity", _("Người vay mất năng lực hành vi dân sự")
+        SERIOUS_ILLNESS = "serious_illness", _("Người vay mắc bệnh hiểm nghèo")
+        ORGANISATION_DISSOLVED = "organisation_dissolved", _("Tổ chức kinh tế giải thể, phá sản")
+
+    class Treatment(models.TextChoices):
+        EXTENSION = "extensions", _("Gia hạn nợ")
+        FREEZE = "freezes", _("Khoanh nợ (tối đa 3 năm)")
+        WRITE_OFF = "write-offs", _("Xóa nợ (gốc và lãi)")
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="risk_dossiers", verbose_name=_("khoản vay")
+    )
+    cause = models.CharField(_("nguyên nhân rủi ro"), max_length=30, choices=Cause.choices)
+    loss_percent = models.PositiveSmallIntegerField(_("tỷ lệ thiệt hại (%)"))
+    treatment = models.CharField(_("biện pháp xử lý"), max_length=30, choices=Treatment.choices)
+    decision_ref = models.CharField(_("số quyết định"), max_length=100)
+    approval = models.OneToOneField(
+        ApprovalRequest,
+        on_delete=models.PROTECT,
+        related_name="dossier",
+        verbose_name=_("yêu cầu duyệt"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("ngày lập"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ xử lý nợ rủi ro")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ xử lý nợ rủi ro")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(loss_percent__lte=100), name="dossier_loss_at_most_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan} – {self.get_cause_display()}"
