@@ -1,12 +1,9 @@
 """The checkers' queue ("Chờ duyệt", counted in the menu), approve and reject pages, and the
 loan page's operations going through the same four-eyes path as the API."""
 
-from datetime import date
-
 from django import forms as django_forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,20 +31,6 @@ ADMIN_OPERATIONS = {
     "unfreeze": "unfreezes",
     "write_off": "write-offs",
 }
-
-
-def api_parameters(cleaned: dict) -> dict:
-    """A form's cleaned data as the API's request body (its field names are the API's)."""
-    plain = {}
-    for name, value in cleaned.items():
-        if name == "key":
-            continue
-        if isinstance(value, Model):
-            value = value.pk
-        elif isinstance(value, date):
-            value = value.isoformat()
-        plain[name] = value
-    return plain
 
 
 class ReasonForm(django_forms.Form):
@@ -156,7 +139,7 @@ class FourEyesLoanAdmin(LoanAdmin):
             return None
         try:
             approval = services.request_approval(
-                loan, operation=name, parameters=api_parameters(data), by=request.user
+                loan, operation=name, parameters=services.plain(data), by=request.user
             )
         except DomainError as err:
             messages.error(request, err.message)

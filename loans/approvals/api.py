@@ -59,7 +59,7 @@ class LoanViewSet(BaseLoanViewSet):
             return None
         with transaction.atomic():
             request = services.request_approval(
-                loan, operation=op.name, parameters=dict(self.request.data), by=user
+                loan, operation=op.name, parameters=services.plain(data), by=user
             )
         body = {"approval": request.pk, "status": request.status}
         return Response(body, status=status.HTTP_202_ACCEPTED)

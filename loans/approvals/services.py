@@ -3,8 +3,10 @@ checker of the same office (or the branch), never the maker, approves, and only 
 operation runs, every rule checked again against the loan as it is then."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +23,20 @@ Status = ApprovalRequest.Status
 
 class ApprovalError(DomainError):
     """A broken rule of the four-eyes path (code "forbidden": 403, "approval_state": 409)."""
+
+
+def plain(value):
+    """Validated input as the API's JSON body again (ids, ISO dates), to store with a request
+    and validate afresh when it is approved."""
+    if isinstance(value, dict):
+        return {name: plain(item) for name, item in value.items() if name != "key"}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def needs_approval(user, *, operation: str, data: dict) -> bool:
@@ -78,9 +94,9 @@ def approve(request: ApprovalRequest, *, by, key: str | None = None) -> Decision
     it (status "failed", the reason kept) with the operation's own message."""
     with transaction.atomic():
         locked = _locked(request)
-        if key and locked.decision_key == key and locked.status == Status.APPROVED:
-            return Decision(locked, locked.outcome, replayed=True)
         check_checker(locked, by)
+        if key and locked.decision_key == key and locked.status == Status.APPROVED:
+            return Decision(locked, locked.outcome, replayed=True)  # the same approval again
         _check_pending(locked)
         try:
             with transaction.atomic():
