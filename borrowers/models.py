@@ -286,6 +286,12 @@ class Borrower(models.Model):
         verbose_name=_("phòng giao dịch"),
     )
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    # A household that ever did business is never deleted, only deactivated (issue 14).
+    is_active = models.BooleanField(
+        _("đang giao dịch"),
+        default=True,
+        help_text=_("Bỏ chọn khi hộ ngừng giao dịch với ngân hàng; hộ đã có hồ sơ không xóa được."),
+    )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
     history = HistoricalRecords()
 

@@ -300,3 +300,40 @@ def _follow_group(group: SavingsGroup, *, by: AbstractBaseUser | None) -> None:
         member.transaction_point_id = group.transaction_point_id
         member.office_id = group.transaction_point.office_id
     bulk_update_with_history(members, Borrower, ["transaction_point", "office"], default_user=by)
+
+
+# --- deactivation and deletion ---------------------------------------------------------------
+
+
+def has_business(borrower: Borrower) -> bool:
+    """Whether anything but the household's own history points at it: an application, a loan,
+    a savings account... (found through the model's relations, so this app imports none)."""
+    for relation in Borrower._meta.related_objects:
+        model = relation.related_model
+        if model._meta.app_label == "borrowers" or not relation.field.concrete:
+            continue
+        if model._default_manager.filter(**{relation.field.name: borrower}).exists():
+            return True
+    return False
+
+
+@transaction.atomic
+def set_household_active(borrower: Borrower, *, active: bool, by: AbstractBaseUser | None) -> None:
+    """Stop (or resume) a household's business with the bank: the way out for a household that
+    ever had an application, a loan or savings, which is never deleted."""
+    locked = Borrower.objects.select_for_update().get(pk=borrower.pk)
+    if locked.is_active != active:
+        locked.is_active = active
+        _save(locked, by=by)
+
+
+@transaction.atomic
+def delete_household(borrower: Borrower, *, by: AbstractBaseUser | None) -> None:
+    """Delete a household entered by mistake; one with any business record is only deactivated."""
+    locked = Borrower.objects.select_for_update().get(pk=borrower.pk)
+    if has_business(locked):
+        raise DomainError(
+            _("Hộ vay đã có hồ sơ vay hoặc tiết kiệm: không xóa được, hãy ngừng giao dịch."),
+            code="household_in_use",
+        )
+    locked.delete()

@@ -24,3 +24,18 @@ class AdminSite(admin.AdminSite):
         from borrowers.admin.base import LabelledAutocompleteView
 
         return LabelledAutocompleteView.as_view(admin_site=self)(request)
+
+    def get_app_list(self, request, app_label=None):
+        # A model admin with `menu_count(request)` shows it beside its name (e.g. the requests
+        # waiting for a checker, "Chờ duyệt"), in the index and the side menu.
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            for entry in app["models"]:
+                counter = getattr(self._registry.get(entry["model"]), "menu_count", None)
+                count = counter(request) if counter else 0
+                if count:
+                    entry["name"] = _("%(name)s (%(count)d chờ duyệt)") % {
+                        "name": entry["name"],
+                        "count": count,
+                    }
+        return app_list

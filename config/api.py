@@ -30,7 +30,7 @@ from borrowers.api import (
     TransactionPointViewSet,
 )
 from core.errors import DomainError
-from loans.api import LoanViewSet
+from loans.approvals.api import ApprovalViewSet, LoanViewSet
 from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
 from loans.savings.api import BorrowerSavingsView, SavingsRateViewSet
@@ -53,6 +53,7 @@ router.register("applications", LoanApplicationViewSet, basename="application")
 router.register("jobs", JobViewSet, basename="job")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("savings-rates", SavingsRateViewSet, basename="savings-rate")
+router.register("approvals", ApprovalViewSet, basename="approval")
 
 
 @extend_schema(exclude=True)
@@ -88,6 +89,7 @@ STATE_CODES = {
     "sheet_posted",
     "savings_state",
 }
+STATE_CODES |= {"approval_state", "approval_stale"}  # four eyes: decided, or no longer holds
 
 
 def exception_handler(exc, context):
@@ -115,6 +117,8 @@ def _domain_error_response(exc: DomainError, view) -> Response:
     set_rollback()
     if exc.code in STATE_CODES:
         return _conflict(exc.message, exc.code)
+    if exc.code == "forbidden":  # e.g. a maker approving their own request
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     fields = getattr(view, "loan_error_fields", {})
     field = fields.get(exc.field, exc.field) if exc.field else "non_field_errors"
     return Response({field: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)

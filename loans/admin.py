@@ -270,7 +270,8 @@ class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
         if request.user.has_perm("loans.change_loan"):
             for op, form in forms.POSTING_FORMS.items():
                 if loan.status in form.offered_in:
-                    links.append((reverse(f"admin:loans_loan_{op}", args=[loan.pk]), form.title))
+                    title = self.link_title(request, op, form.title)
+                    links.append((reverse(f"admin:loans_loan_{op}", args=[loan.pk]), title))
         links.append((reverse("admin:loans_loan_position", args=[loan.pk]), _("Dư nợ theo ngày")))
         return links
 
@@ -302,6 +303,8 @@ class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
             raise PermissionDenied
         bound = request.method == "POST"
         form = forms.POSTING_FORMS[operation](request.POST if bound else None, loan=loan)
+        if bound and form.is_valid() and (held := self.gate(request, loan, operation, form)):
+            return held
         if bound and form.is_valid() and form.submit(by=request.user):
             message = form.success_message()
             self.log_change(request, loan, str(message))
@@ -312,6 +315,14 @@ class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
         return self._render_form(
             request, form, title=title, loan=loan, position=position, submit_label=_("Ghi sổ")
         )
+
+    def gate(self, request, loan: Loan, operation: str, form):
+        """A response instead of the posting (the four-eyes approvals' request), or None."""
+        return None
+
+    def link_title(self, request, operation: str, title) -> str:
+        """The loan page's link to an operation (the approvals say "request approval")."""
+        return title
 
     def position_view(self, request, object_id):
         """The loan's position at the end of any day (?as_of=dd/mm/yyyy), by the nightly engine."""

@@ -103,12 +103,19 @@ class BorrowerAdmin(ServiceSavedMixin, ScopedAdmin):
         "ethnicity",
         "savings_group",
         "office",
+        "is_active",
     ]
-    list_filter = [("office", ScopedOfficeFilter), "household_category", "ethnicity"]
+    list_filter = [
+        ("office", ScopedOfficeFilter),
+        "household_category",
+        "ethnicity",
+        "is_active",
+    ]
     search_fields = ["full_name", "=national_id"]
     list_select_related = ["savings_group", "office"]
     autocomplete_fields = ["savings_group", "commune"]
-    readonly_fields = ["office", "created_at"]
+    readonly_fields = ["office", "is_active", "created_at"]
+    actions = ["deactivate", "reactivate"]
     scoped_choices = {
         "savings_group": savings_groups_for,
         "transaction_point": transaction_points_for,
@@ -135,8 +142,35 @@ class BorrowerAdmin(ServiceSavedMixin, ScopedAdmin):
             _("Nơi cư trú và tổ"),
             {"fields": ["village", "commune", "savings_group", "transaction_point", "office"]},
         ),
-        (None, {"fields": ["created_at"]}),
+        (None, {"fields": ["is_active", "created_at"]}),
     ]
 
     def get_queryset(self, request):
         return borrowers_for(request.user)
+
+    # --- deletion: only a household entered by mistake; others are deactivated ---
+
+    def has_delete_permission(self, request, obj=None):
+        # No bulk delete (obj None): each household is checked for business records on its own,
+        # and the delete button shows only where the delete would be accepted.
+        if obj is None or services.has_business(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.delete_household(obj, by=request.user)
+
+    @admin.action(description=_("Ngừng giao dịch các hộ đã chọn"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Cho các hộ đã chọn giao dịch lại"), permissions=["change"])
+    def reactivate(self, request, queryset):
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(self, request, queryset, *, active: bool) -> None:
+        changed = 0
+        for borrower in queryset.filter(is_active=not active):  # the few ticked on one page
+            services.set_household_active(borrower, active=active, by=request.user)
+            changed += 1
+        self.message_user(request, _("Đã cập nhật %(n)d hộ vay.") % {"n": changed})

@@ -1,4 +1,5 @@
-"""The loans endpoints: approve, read, post (disburse, repay, reverse) and positions.
+"""The loans endpoints: approve, read, operate (disburse, repay, reverse, write off, freeze,
+extend, adjust: loans/api/operations.py) and positions.
 
 Each write is: input serializer validates -> service -> output serializer renders. Loans are
 never updated or deleted here; only the postings move money, through `loans.services`.
@@ -25,8 +26,8 @@ from core.api import ActionPermission, query_data
 from .. import services
 from ..models import Loan, LoanStatus, PostingRequest
 from ..selectors import get_loan_for, loans_for
+from .operations import OPERATIONS, Operation
 from .serializers import (
-    DisbursementSerializer,
     LoanCreateSerializer,
     LoanDetailSerializer,
     LoanSerializer,
@@ -34,8 +35,6 @@ from .serializers import (
     PositionQuerySerializer,
     PositionSerializer,
     PostingResultSerializer,
-    RepaymentSerializer,
-    ReversalSerializer,
     render_position,
 )
 
@@ -52,10 +51,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 POSTING_RESPONSES = {
     201: PostingResultSerializer,
+    202: OpenApiResponse(
+        description='The operation waits for a second person: `{"approval": id, '
+        '"status": "pending"}` (see /api/v1/approvals/).'
+    ),
     400: OpenApiResponse(description="Invalid input: messages per field."),
     404: OpenApiResponse(description="No such loan in the user's offices."),
     409: OpenApiResponse(
-        description="The loan's state forbids the posting (not disbursed, frozen, closed, "
+        description="The loan's state forbids the operation (not disbursed, frozen, closed, "
         "written off, entry already reversed), or the key was used for another request."
     ),
 }
@@ -64,11 +67,24 @@ POSTING_RESPONSES = {
 SERIALIZERS = {
     "retrieve": LoanDetailSerializer,
     "create": LoanCreateSerializer,
-    "disbursements": DisbursementSerializer,
-    "repayments": RepaymentSerializer,
-    "reversals": ReversalSerializer,
     "position": PositionSerializer,
+    **{name.replace("-", "_"): op.input for name, op in OPERATIONS.items()},
 }
+
+
+def operation_action(name: str):
+    """The POST /loans/{id}/<name>/ action of one operation of the table."""
+    op = OPERATIONS[name]
+
+    def view(self, request, pk=None):
+        return self.run_operation(name)
+
+    view.__name__ = name.replace("-", "_")
+    view.__doc__ = op.input.__doc__
+    responses = {**POSTING_RESPONSES, 201: op.output}
+    parameters = [IDEMPOTENCY_KEY] if op.journal else []
+    view = action(detail=True, methods=["post"], url_path=name, url_name=name)(view)
+    return extend_schema(request=op.input, responses=responses, parameters=parameters)(view)
 
 
 class LoanFilter(filters.FilterSet):
@@ -110,12 +126,8 @@ class LoanViewSet(
     permission_classes = [ActionPermission]
     action_permissions = {
         "create": "loans.add_loan",
-        "disbursements": "loans.add_loantransaction",
-        "repayments": "loans.add_loantransaction",
-        "reversals": "loans.add_loantransaction",
+        **{name.replace("-", "_"): "loans.add_loantransaction" for name in OPERATIONS},
     }
-    # Service field names that differ from the API's.
-    loan_error_fields = {"frequency": "principal_frequency_months", "on": "value_date"}
     queryset = Loan.objects.none()
 
     def get_queryset(self):
@@ -135,43 +147,42 @@ class LoanViewSet(
         body = LoanWithScheduleSerializer(loan, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    # --- postings ----------------------------------------------------------------------------
+    # --- postings and the other loan operations (loans/api/operations.py) ------------------
 
-    @extend_schema(
-        request=DisbursementSerializer, responses=POSTING_RESPONSES, parameters=[IDEMPOTENCY_KEY]
-    )
-    @action(detail=True, methods=["post"])
-    def disbursements(self, request, pk=None):
-        """Disburse a tranche (giải ngân); the first one fixes the rate and the schedule."""
-        return self._post(DisbursementSerializer, _disburse)
+    disbursements = operation_action("disbursements")
+    repayments = operation_action("repayments")
+    reversals = operation_action("reversals")
+    write_offs = operation_action("write-offs")
+    freezes = operation_action("freezes")
+    unfreezes = operation_action("unfreezes")
+    extensions = operation_action("extensions")
+    schedule_adjustments = operation_action("schedule-adjustments")
 
-    @extend_schema(
-        request=RepaymentSerializer, responses=POSTING_RESPONSES, parameters=[IDEMPOTENCY_KEY]
-    )
-    @action(detail=True, methods=["post"])
-    def repayments(self, request, pk=None):
-        """Record a repayment (thu nợ): principal and interest, or a total to allocate."""
-        return self._post(RepaymentSerializer, _repay)
+    @property
+    def loan_error_fields(self) -> dict[str, str]:
+        # Service field names that differ from the request's.
+        op = OPERATIONS.get(getattr(self, "operation_name", ""))
+        return op.error_fields if op else {"frequency": "principal_frequency_months"}
 
-    @extend_schema(
-        request=ReversalSerializer, responses=POSTING_RESPONSES, parameters=[IDEMPOTENCY_KEY]
-    )
-    @action(detail=True, methods=["post"])
-    def reversals(self, request, pk=None):
-        """Reverse a mistaken entry (hủy bút toán) with a reason; at most once per entry."""
-        return self._post(ReversalSerializer, _reverse)
-
-    def _post(self, input_class, perform) -> Response:
+    def run_operation(self, name: str) -> Response:
+        self.operation_name = name
+        op = OPERATIONS[name]
         loan = self.get_object()
-        extra = {"loan": loan} if input_class is ReversalSerializer else {}
-        serializer = input_class(data=self.request.data, **extra)
+        serializer = op.input_for(loan, self.request.data)
         serializer.is_valid(raise_exception=True)
         key = idempotency_key(self.request)
+        pending = self.gate(op, loan, serializer.validated_data, key=key)
+        if pending is not None:
+            return pending
         # The response is stored in the posting's transaction: a concurrent replay waits on the
         # loan's row lock and then finds the stored response, never half of it.
         with transaction.atomic():
-            result = perform(loan, serializer.validated_data, key=key, by=self.request.user)
-            return posting_response(loan, result, key=key)
+            result = op.perform(loan, serializer.validated_data, key=key, by=self.request.user)
+            return operation_response(op, loan, result, key=key)
+
+    def gate(self, op: Operation, loan: Loan, data: dict, *, key: str | None) -> Response | None:
+        """A response instead of the operation (the four-eyes approvals' 202), or None to go on."""
+        return None
 
     # --- positions ---------------------------------------------------------------------------
 
@@ -192,37 +203,6 @@ class LoanViewSet(
         return Response(render_position(loan, as_of=as_of))
 
 
-# --- the postings, from validated input to the service -----------------------------------------
-
-
-def _disburse(loan: Loan, data: dict, *, key, by):
-    return services.disburse(
-        loan,
-        amount=data["amount"],
-        on=data["value_date"],
-        receipt_number=data["receipt_number"],
-        key=key,
-        by=by,
-    )
-
-
-def _repay(loan: Loan, data: dict, *, key, by):
-    return services.record_repayment(
-        loan,
-        on=data["value_date"],
-        principal=data.get("principal"),
-        interest=data.get("interest"),
-        amount=data.get("amount"),
-        receipt_number=data["receipt_number"],
-        key=key,
-        by=by,
-    )
-
-
-def _reverse(loan: Loan, data: dict, *, key, by):
-    return services.reverse(data["transaction"], reason=data["reason"].strip(), key=key, by=by)
-
-
 def idempotency_key(request) -> str | None:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
@@ -234,14 +214,12 @@ def idempotency_key(request) -> str | None:
     return key
 
 
-def posting_response(loan: Loan, result, *, key: str | None) -> Response:
-    """201 with the new entries and balances; a replay gets the first response verbatim."""
-    record = PostingRequest.objects.filter(key=key).first() if key else None
+def operation_response(op: Operation, loan: Loan, result, *, key: str | None) -> Response:
+    """201 with what the operation made and the balances; a replay gets the first response."""
+    record = PostingRequest.objects.filter(key=key).first() if key and op.journal else None
     if record is not None and record.response_body is not None:
         return Response(record.response_body, status=record.response_status)
-    entries = result if isinstance(result, list) else [result]
-    loan.refresh_from_db()
-    body = PostingResultSerializer({"transactions": entries, "loan": loan}).data
+    body = op.body(loan, result)
     if record is not None:
         record.response_status = status.HTTP_201_CREATED
         record.response_body = body

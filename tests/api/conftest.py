@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from borrowers.models import Association
 from loans import services
+from loans.approvals.services import request_approval
 from loans.origination.services import submit_application
 from programmes.models import Programme
 from tests.conftest import approved_loan
@@ -57,6 +58,7 @@ class Site:
     loan: object
     entry: object  # the loan's disbursement
     application: object  # the household's application (01/TD) in another programme
+    approval: object = None  # a four-eyes request to reverse the disbursement, pending
 
 
 def build_site(office, user, *, national_id: str) -> Site:
@@ -78,7 +80,13 @@ def build_site(office, user, *, national_id: str) -> Site:
         applied_on=date(2025, 1, 3),
         by=user,
     )
-    return Site(office, point, association, group, borrower, loan, entry, application)
+    approval = request_approval(
+        loan,
+        operation="reversals",
+        parameters={"transaction": entry.pk, "reason": "Nhầm số tiền"},
+        by=user,
+    )
+    return Site(office, point, association, group, borrower, loan, entry, application, approval)
 
 
 @pytest.fixture

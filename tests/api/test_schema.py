@@ -45,6 +45,7 @@ FIRST_DAY = date(2025, 1, 10)  # the seeded loans' first disbursement
 # Which seeded object an operation's {id} names, by the path's first segment.
 SEEDED = {
     "applications": "application",
+    "approvals": "approval",
     "associations": "association",
     "borrowers": "borrower",
     "loans": "loan",

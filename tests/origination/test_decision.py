@@ -143,10 +143,6 @@ def test_approval_refuses_a_household_that_left_the_group(cast, applicant, point
     assert "chuyển khỏi tổ" in refused_approval(application, by=cast.alice)
 
 
-@pytest.mark.skipif(
-    not hasattr(Loan._meta.get_field("borrower").related_model, "is_active"),
-    reason="Borrower.is_active arrives with the households' deactivation (issue 14, roles)",
-)
 def test_approval_refuses_a_household_deactivated_meanwhile(cast, applicant):
     application = certified(applicant, by=cast.alice)
     applicant.is_active = False

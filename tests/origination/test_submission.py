@@ -109,10 +109,6 @@ def test_a_household_of_a_group_that_stopped_is_refused(cast, applicant):
     assert group.name in error.message
 
 
-@pytest.mark.skipif(
-    not hasattr(BorrowerFactory._meta.model, "is_active"),
-    reason="Borrower.is_active arrives with the households' deactivation (issue 14, roles)",
-)
 def test_an_inactive_household_is_refused(cast, applicant):
     applicant.is_active = False
     applicant.save()

@@ -24,8 +24,7 @@ def check_household(application: LoanApplication, *, code: str) -> None:
     """The household still does business with the bank, and an entrusted programme's group too."""
     borrower = application.borrower
     field = "borrower" if code == "invalid" else None
-    # Borrower.is_active comes with deactivation (issue 14, roles); until then all are active.
-    if not getattr(borrower, "is_active", True):
+    if not borrower.is_active:
         raise ApplicationError(
             _("Hộ vay đã ngừng giao dịch với ngân hàng."), field=field, code=code
         )

@@ -1,45 +1,28 @@
-"""Demo logins: the superuser, an officer of Văn Quan and of Bắc Sơn, and a province analyst."""
+"""Demo logins: the superuser, an officer of Văn Quan and of Bắc Sơn, a province analyst, and
+Văn Quan's controller and office director (the four-eyes checkers), each in its role's group."""
 
 import os
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 
 from borrowers.models import Branch, StaffProfile, TransactionOffice
 from borrowers.reference_data import BRANCH
+from loans.approvals.roles import ROLE_BY_KEY
 
-# Officers work on borrowers, loans (their reconciliation and reports too) and jobs, and read
-# the programmes; the analyst only reads.
-OFFICER_APPS = ["borrowers", "loans", "reconciliation", "reports", "tasks"]
-READ_APPS = [*OFFICER_APPS, "programmes"]
-# (username, first name, office code or None for the branch level, role)
+# (username, first name, office code or None for the branch level, role in loans/approvals/roles.py)
 STAFF = [
     ("canbo.vanquan", "Cán bộ PGD Văn Quan", "VQU", "officer"),
     ("canbo.bacson", "Cán bộ PGD Bắc Sơn", "BSO", "officer"),
     ("phantich.tinh", "Phân tích chi nhánh tỉnh", None, "analyst"),
+    ("kiemsoat.vanquan", "Kiểm soát viên PGD Văn Quan", "VQU", "controller"),
+    ("giamdoc.vanquan", "Giám đốc PGD Văn Quan", "VQU", "director"),
 ]
-
-
-def officer_permissions():
-    # Officers receive applications and record their steps; the decision is the director's
-    # (the superuser decides in the demo until the roles give it to an office director).
-    return Permission.objects.filter(
-        Q(content_type__app_label__in=OFFICER_APPS)
-        | Q(content_type__app_label="programmes", codename__startswith="view_")
-        | (Q(content_type__app_label="origination") & ~Q(codename="decide_loanapplication"))
-    )
-
-
-def analyst_permissions():
-    return Permission.objects.filter(
-        Q(content_type__app_label__in=[*READ_APPS, "origination"]), codename__startswith="view_"
-    )
 
 
 def demo_password() -> str:
@@ -57,9 +40,9 @@ def demo_password() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Tạo (hoặc đặt lại mật khẩu) các tài khoản mẫu: admin, cán bộ PGD Văn Quan, Bắc Sơn và "
-        "cán bộ phân tích cấp tỉnh. Mật khẩu lấy từ biến môi trường DEMO_PASSWORD, nếu không "
-        "có thì sinh ngẫu nhiên mỗi lần chạy và in ra."
+        "Tạo (hoặc đặt lại mật khẩu) các tài khoản mẫu: admin, cán bộ PGD Văn Quan, Bắc Sơn, "
+        "cán bộ phân tích cấp tỉnh, kiểm soát viên và giám đốc PGD Văn Quan. Mật khẩu lấy từ "
+        "biến môi trường DEMO_PASSWORD, nếu không có thì sinh ngẫu nhiên mỗi lần chạy và in ra."
     )
 
     @transaction.atomic
@@ -76,10 +59,12 @@ class Command(BaseCommand):
             StaffProfile.objects.update_or_create(
                 user=user, defaults={"branch": branch, "office": office}
             )
-            perms = officer_permissions() if role == "officer" else analyst_permissions()
-            user.user_permissions.set(perms)
+            # A role's permissions come from its group (the data migration's), nothing direct.
+            user.user_permissions.clear()
+            user.groups.set(Group.objects.filter(name=ROLE_BY_KEY[role].name))
             where = office.name if office else branch.name
-            self.stdout.write(f"  user: {username}  password: {password}  ({where})")
+            role_name = ROLE_BY_KEY[role].name
+            self.stdout.write(f"  user: {username}  password: {password}  ({role_name}, {where})")
 
     def _office(self, code: str | None) -> TransactionOffice | None:
         if code is None:

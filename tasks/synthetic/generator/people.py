@@ -97,6 +97,7 @@ class People:
             "transaction_point_id": org.point_ids[group],
             "office_id": org.office_ids[group],
             "phone": "",
+            "is_active": True,
             "created_at": ctx.now,
         }
 

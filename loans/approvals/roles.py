@@ -1,0 +1,173 @@
+"""The roles, in one place: each role's Django permissions, and from them what it may do alone,
+with a second person (four eyes) or not at all. The data migration makes the groups from
+`ROLES`, the README's access table is written from `access_table()` (manage.py access_table),
+and the access-matrix test checks every role against every operation from the same table.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+# The loan operations (POST /api/v1/loans/{id}/<name>/ and the admin's loan page), with the
+# permission each needs; whether a second person must approve is `four_eyes_operations()`.
+OPERATION_PERMISSIONS = {
+    "disbursements": "loans.add_loantransaction",
+    "repayments": "loans.add_loantransaction",
+    "reversals": "loans.add_loantransaction",
+    "write-offs": "loans.add_loantransaction",
+    "freezes": "loans.add_loantransaction",
+    "unfreezes": "loans.add_loantransaction",
+    "extensions": "loans.add_loantransaction",
+    "schedule-adjustments": "loans.add_loantransaction",
+}
+# The other writes of the table: approval of a loan, an application's decision, a checker's.
+OTHER_WRITES = {
+    "loan approval (POST /loans/)": "loans.add_loan",
+    "application decision (POST /applications/{id}/decide/)": "origination.decide_loanapplication",
+    "approval decision (POST /approvals/{id}/approve/)": "approvals.decide_approvalrequest",
+    "jobs (POST /jobs/)": "tasks.add_jobrun",
+}
+DEFAULT_FOUR_EYES = [
+    "reversals",
+    "write-offs",
+    "freezes",
+    "extensions",
+    "schedule-adjustments",
+    "disbursements",  # only above FOUR_EYES_DISBURSEMENT_THRESHOLD
+]
+BYPASS = "approvals.bypass_four_eyes"
+DECIDE = "approvals.decide_approvalrequest"
+
+_VIEW = ["borrowers.view_*", "loans.view_*", "origination.view_*", "reconciliation.view_*"]
+_VIEW += ["reports.view_*", "tasks.view_*", "programmes.view_*", "approvals.view_*"]
+_RECORD = ["borrowers.add_borrower", "borrowers.change_borrower", "borrowers.delete_borrower"]
+_RECORD += ["borrowers.add_savingsgroup", "borrowers.change_savingsgroup"]
+_RECORD += ["loans.add_loantransaction", "loans.change_loan", "tasks.add_jobrun"]
+_RECORD += ["origination.add_loanapplication", "origination.change_loanapplication"]
+_RECORD += ["approvals.add_approvalrequest"]
+
+
+@dataclass(frozen=True)
+class Role:
+    """A Django group: its Vietnamese name, whether it sees every office, its permissions."""
+
+    key: str
+    name: str
+    branch_level: bool
+    permissions: tuple[str, ...]  # "app_label.codename"; "app_label.*" or "app.view_*" patterns
+
+
+ROLES = [
+    Role("officer", "Cán bộ tín dụng", False, (*_VIEW, *_RECORD)),
+    Role("controller", "Kiểm soát viên", False, (*_VIEW, DECIDE)),
+    Role(
+        "director",
+        "Giám đốc phòng giao dịch",
+        False,
+        (*_VIEW, *_RECORD, DECIDE, "loans.add_loan", "origination.decide_loanapplication"),
+    ),
+    Role(
+        "branch",
+        "Chi nhánh",
+        True,
+        (
+            "borrowers.*",
+            "loans.*",
+            "origination.*",
+            "reconciliation.*",
+            "reports.*",
+            "tasks.*",
+            "programmes.*",
+            "approvals.add_approvalrequest",
+            "approvals.view_*",
+            DECIDE,
+            "auth.view_user",
+            "auth.add_user",
+            "auth.change_user",
+        ),
+    ),
+    Role("analyst", "Phân tích cấp tỉnh", True, tuple(_VIEW)),
+    Role("administrator", "Quản trị hệ thống", True, ("*",)),
+]
+ROLE_BY_KEY = {role.key: role for role in ROLES}
+VERBOSE = {  # gettext for the names shown in the interface (the groups keep the Vietnamese)
+    "officer": _("Cán bộ tín dụng"),
+    "controller": _("Kiểm soát viên"),
+    "director": _("Giám đốc phòng giao dịch"),
+    "branch": _("Chi nhánh"),
+    "analyst": _("Phân tích cấp tỉnh"),
+    "administrator": _("Quản trị hệ thống"),
+}
+
+
+def four_eyes_operations() -> list[str]:
+    return list(getattr(settings, "FOUR_EYES_OPERATIONS", DEFAULT_FOUR_EYES))
+
+
+def disbursement_threshold() -> int:
+    """Disbursements above this many đồng need a second person (a branch setting)."""
+    return int(getattr(settings, "FOUR_EYES_DISBURSEMENT_THRESHOLD", 100_000_000))
+
+
+def matches(pattern: str, perm: str) -> bool:
+    if pattern == "*":
+        return True
+    app, _dot, code = pattern.partition(".")
+    perm_app, _dot, perm_code = perm.partition(".")
+    if app != perm_app:
+        return False
+    if code.endswith("*"):
+        return perm_code.startswith(code[:-1])
+    return code == perm_code
+
+
+def role_has(role: Role, perm: str) -> bool:
+    return any(matches(pattern, perm) for pattern in role.permissions)
+
+
+def role_may(role: Role, operation: str) -> str:
+    """ "alone", "four eyes" (202, a second person approves) or "refused", for an operation of
+    the table (a disbursement: above the threshold)."""
+    if not role_has(role, OPERATION_PERMISSIONS[operation]):
+        return "refused"
+    if operation in four_eyes_operations() and not role_has(role, BYPASS):
+        return "four eyes"
+    return "alone"
+
+
+def role_writes(role: Role, write: str) -> str:
+    return "alone" if role_has(role, OTHER_WRITES[write]) else "refused"
+
+
+MARKERS = ("<!-- access-table:start -->", "<!-- access-table:end -->")
+CELL = {"alone": "✔", "four eyes": "2 người", "refused": "–"}
+
+
+def access_table() -> str:
+    """The README's access table (Markdown), from ROLES: ✔ alone, "2 người" four eyes, – no."""
+    head = "| | " + " | ".join(role.name for role in ROLES) + " |"
+    lines = [head, "|" + "---|" * (len(ROLES) + 1)]
+    lines.append(
+        "| sees | "
+        + " | ".join("all offices" if role.branch_level else "own office" for role in ROLES)
+        + " |"
+    )
+    small = [
+        CELL["alone" if role_has(r, OPERATION_PERMISSIONS["disbursements"]) else "refused"]
+        for r in ROLES
+    ]
+    limit = f"{disbursement_threshold():,} đồng"
+    lines.append(
+        f"| POST /loans/{{id}}/disbursements/ (up to {limit}) | " + " | ".join(small) + " |"
+    )
+    for operation in OPERATION_PERMISSIONS:
+        label = f"POST /loans/{{id}}/{operation}/"
+        if operation == "disbursements":
+            label += f" (above {limit})"
+        cells = [CELL[role_may(role, operation)] for role in ROLES]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for write in OTHER_WRITES:
+        cells = [CELL[role_writes(role, write)] for role in ROLES]
+        lines.append(f"| {write} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
