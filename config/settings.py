@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "loans.reconciliation",
     "loans.reports",
     "loans.origination",
+    "loans.takeon",
     "tasks",
 ]
 
