@@ -267,7 +267,7 @@ def _instalments(sheet: Sheet, book: Book) -> None:
         record = _instalment(cells, book)
         if record is not None:
             rows[record[0]].append((number, record[1], record[2]))
-    for contract, loan in book.loans.items():
+    for contract, loan in list(book.loans.items()):
         mine = rows.get(contract, [])
         _loan_instalments(sheet.name, contract, loan, mine, book)
 
