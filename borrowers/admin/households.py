@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ServiceSavedMixin
+from core.admin_exports import ExportMixin
 from core.errors import DomainError, validated
 
 from .. import services
@@ -93,7 +94,7 @@ class BorrowerAdminForm(forms.ModelForm):
 
 
 @admin.register(Borrower)
-class BorrowerAdmin(ServiceSavedMixin, ScopedAdmin):
+class BorrowerAdmin(ExportMixin, ServiceSavedMixin, ScopedAdmin):
     form = BorrowerAdminForm
     register = staticmethod(services.register_household)
     update = staticmethod(services.update_household)
