@@ -27,7 +27,7 @@ class ExportMixin:
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view(self.export_view)
         return [
-            path("export/<str:fmt>/", view, name="%s_%s_export" % info),
+            path("export/<str:fmt>/", view, name="{}_{}_export".format(*info)),
             *super().get_urls(),
         ]
 

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from borrowers.models import Borrower, SavingsGroup
 from core.errors import DomainError
+from core.text import fold
 from loans.models import (
     Instalment,
     Loan,
@@ -127,6 +128,7 @@ def _post_households(book: Book, *, by) -> dict[str, Borrower]:
         new.append(
             Borrower(
                 **fields,
+                full_name_folded=fold(fields["full_name"]),
                 savings_group=group,
                 transaction_point_id=group.transaction_point_id,
                 office_id=group.transaction_point.office_id,
