@@ -22,6 +22,11 @@ app.conf.beat_schedule = {
         "task": "tasks.monthly_reconciliation",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # The members' savings interest of the half-year just ended, on 1 Jan and 1 Jul at 03:00.
+    "half-year-savings-interest": {
+        "task": "tasks.half_year_savings_interest",
+        "schedule": crontab(month_of_year="1,7", day_of_month=1, hour=3, minute=0),
+    },
     # Runs that stopped progressing (a lost worker, no worker at all) are flagged "stalled".
     "mark-stalled-runs": {
         "task": "tasks.mark_stalled_runs",

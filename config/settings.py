@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "loans.reconciliation",
     "loans.reports",
     "loans.origination",
+    "loans.savings",
     "loans.takeon",
     "tasks",
 ]
@@ -143,6 +144,7 @@ OWNER_COMMANDS = {"migrate", "grant_app_role", "seed_demo", "generate_portfolio"
 # TRUNCATE (tasks/management/commands/grant_app_role.py). A new journal joins with one line.
 APPEND_ONLY_JOURNALS = [
     "loans.LoanTransaction",
+    "savings.SavingsTransaction",
 ]
 
 

@@ -319,3 +319,39 @@ class FeeRule(models.Model):
             )
             % {"other": clash}
         }
+
+
+class SavingsRate(models.Model):
+    """The members' savings rate (%/năm) in force from a date (DOMAIN.md §7): the rate in force
+    on a day is the one with the latest `effective_from` on or before it, for every balance."""
+
+    rate = models.DecimalField(
+        _("lãi suất tiền gửi (%/năm)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
+    )
+    effective_from = models.DateField(_("hiệu lực từ"), unique=True)
+    is_example = models.BooleanField(
+        _("số liệu mẫu"),
+        default=False,
+        help_text=_("Mức mẫu đi kèm phần mềm, không phải văn bản pháp quy."),
+    )
+    note = models.TextField(_("ghi chú / căn cứ"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lãi suất tiền gửi tổ viên")
+        verbose_name_plural = pgettext_lazy("plural", "lãi suất tiền gửi tổ viên")
+        ordering = ["effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0), name="savings_rate_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}%/năm từ {self.effective_from:%d/%m/%Y}"
+
+    @property
+    def basis_points(self) -> int:
+        """The rate in hundredths of a percent (0.50% -> 50), exact."""
+        return int(self.rate * 100)

@@ -84,9 +84,17 @@ class JobRunSerializer(serializers.ModelSerializer):
         return super().to_representation(instance)
 
 
+NEEDED = {
+    JobRun.Kind.ARREARS: "as_of",
+    JobRun.Kind.RECONCILIATION: "month",
+    JobRun.Kind.SAVINGS_INTEREST: "period_end",
+}
+
+
 class JobRequestSerializer(serializers.Serializer):
     """`{"kind": "arrears", "as_of": "YYYY-MM-DD"}` (with `"office": id` for one office's run)
-    or `{"kind": "reconciliation", "month": "YYYY-MM"}`."""
+    or `{"kind": "reconciliation", "month": "YYYY-MM"}`
+    or `{"kind": "savings_interest", "period_end": "YYYY-06-30|YYYY-12-31"}`."""
 
     kind = serializers.ChoiceField(choices=JobRun.Kind.choices)
     as_of = serializers.DateField(
@@ -100,6 +108,11 @@ class JobRequestSerializer(serializers.Serializer):
         help_text="Month of a reconciliation run (YYYY-MM); not after the current month.",
         error_messages={"invalid": _("Tháng phải có dạng YYYY-MM.")},
     )
+    period_end = serializers.DateField(
+        required=False,
+        validators=[business_date],
+        help_text="Last day (30 Jun or 31 Dec) of the half-year a savings_interest run credits.",
+    )
     office = ScopedPrimaryKeyRelatedField(
         selector=offices_for,
         queryset=TransactionOffice.objects.none(),
@@ -109,12 +122,17 @@ class JobRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict) -> dict:
-        needed = "as_of" if data["kind"] == JobRun.Kind.ARREARS else "month"
+        needed = NEEDED[data["kind"]]
         if needed not in data:
             raise serializers.ValidationError({needed: [_("Trường này là bắt buộc.")]})
         if "office" in data and data["kind"] != JobRun.Kind.ARREARS:
             raise serializers.ValidationError(
-                {"office": [_("Đối chiếu tháng luôn chạy cho toàn chi nhánh.")]}
+                {"office": [_("Tác vụ này luôn chạy cho toàn chi nhánh.")]}
+            )
+        end = data.get("period_end")
+        if end is not None and (end.month, end.day) not in ((6, 30), (12, 31)):
+            raise serializers.ValidationError(
+                {"period_end": [_("Kỳ tính lãi tiền gửi kết thúc ngày 30/06 hoặc 31/12.")]}
             )
         if "month" in data:
             year, month = (int(part) for part in data["month"].split("-"))
@@ -200,4 +218,6 @@ def start_job(data: dict, *, by) -> JobRun:
         office = data.get("office")
         offices = None if office is None else [office.pk]
         return tasks.start_arrears(as_of=data["as_of"], by=by, offices=offices)
+    if data["kind"] == JobRun.Kind.SAVINGS_INTEREST:
+        return tasks.start_savings_interest(period_end=data["period_end"], by=by)
     return tasks.start_reconciliation(month=data["month"], by=by)

@@ -18,6 +18,7 @@ class JobRun(models.Model):
     class Kind(models.TextChoices):
         ARREARS = "arrears", _("Tính nợ quá hạn cuối ngày")
         RECONCILIATION = "reconciliation", _("Đối chiếu tháng")
+        SAVINGS_INTEREST = "savings_interest", _("Nhập lãi tiền gửi tổ viên (nửa năm)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Đang chờ")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .jobs import arrears, reconciliation, runs
+from .jobs import arrears, reconciliation, runs, savings_interest
 from .models import JobRun
 
 PARTITION_TIME_LIMIT = settings.JOB_PARTITION_TIME_LIMIT
@@ -87,6 +87,42 @@ def start_reconciliation(*, month: str | date, by=None) -> JobRun:
     return run
 
 
+# --- the half-year savings interest ---------------------------------------------------------
+
+
+@shared_task(name="tasks.savings_interest_partition", **TASK_OPTIONS)
+def savings_interest_partition(run_id: int, period_end: str, office_id: int) -> dict[str, int]:
+    counts = savings_interest.run_savings_interest_partition(
+        run_id=run_id, period_end=date.fromisoformat(period_end), office_id=office_id
+    )
+    savings_interest.finish_savings_interest(run_id=run_id)
+    return counts
+
+
+@shared_task(name="tasks.half_year_savings_interest", **TASK_OPTIONS)
+def half_year_savings_interest(period_end: str | None = None) -> int:
+    """Celery beat on 1 Jan and 1 Jul: the half-year that ended the day before."""
+    day = (
+        date.fromisoformat(period_end)
+        if period_end
+        else savings_interest.previous_period_end(timezone.localdate())
+    )
+    return start_savings_interest(period_end=day).pk
+
+
+def start_savings_interest(*, period_end: date, by=None) -> JobRun:
+    """Create the run for the half-year ending on `period_end` and enqueue one task per
+    office once the run row is committed. A re-run credits nothing twice."""
+    with transaction.atomic():
+        run, office_ids = savings_interest.create_savings_interest_run(period_end=period_end, by=by)
+        for office_id in office_ids:
+            savings_interest_partition.delay_on_commit(run.pk, period_end.isoformat(), office_id)
+    if not office_ids:
+        savings_interest.finish_savings_interest(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
 # --- runs that stopped -----------------------------------------------------------------------
 
 
@@ -113,11 +149,15 @@ def resume_run(*, run: JobRun) -> JobRun:
 def _partition_task(run: JobRun):
     if run.kind == JobRun.Kind.ARREARS:
         return arrears_partition
+    if run.kind == JobRun.Kind.SAVINGS_INTEREST:
+        return savings_interest_partition
     return reconciliation_partition
 
 
 def _finish(run: JobRun) -> None:
     if run.kind == JobRun.Kind.ARREARS:
         arrears.finish_arrears(run_id=run.pk)
+    elif run.kind == JobRun.Kind.SAVINGS_INTEREST:
+        savings_interest.finish_savings_interest(run_id=run.pk)
     else:
         reconciliation.finish_reconciliation(run_id=run.pk)
