@@ -26,6 +26,8 @@ from loans.models import (
     ScheduleVersion,
     TransactionKind,
 )
+from loans.savings.models import SavingsAccount
+from loans.savings.services import open_with_balance
 from loans.selectors import positions
 
 from .models import ImportBatch, TakeOnLoan
@@ -78,6 +80,7 @@ def import_book(data: bytes, *, as_of: date, dry_run: bool, by, file_name: str =
         message = _("Tệp không đọc được: cần tệp Excel (.xlsx) hoặc tệp zip các tệp CSV.")
         return Report(errors=[{"sheet": "", "row": 0, "column": "", "message": message}])
     book = check_book(sheets, as_of)
+    _skip_known_savings(book)
     report = Report(
         households=len(book.households),
         loans=len(book.loans),
@@ -247,9 +250,20 @@ def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by
     )
 
 
+def _skip_known_savings(book: Book) -> None:
+    """A household whose savings account exists already keeps it: a second import adds none."""
+    known = set(
+        SavingsAccount.objects.filter(borrower__national_id__in=list(book.savings)).values_list(
+            "borrower__national_id", flat=True
+        )
+    )
+    book.savings = {k: v for k, v in book.savings.items() if k not in known}
+
+
 def _post_savings(book: Book, borrowers: dict[str, Borrower], *, by) -> None:
-    """Members' savings balances at C (loans/savings, when that app is installed)."""
-    del book, borrowers, by
+    """Members' savings balances at C: each account opened with its opening entry."""
+    for national_id, balance in book.savings.items():
+        open_with_balance(borrowers[national_id], balance, book.as_of, by)
 
 
 def check_positions(batch_id: int) -> list[dict]:

@@ -322,6 +322,10 @@ def _loan_instalments(sheet: str, contract: str, loan: dict, rows: list, book: B
 
 
 def _savings(sheet: Sheet, book: Book) -> None:
+    ids = [str(values.get("national_id") or "").strip() for _n, values in sheet.rows]
+    book.known_households.update(
+        Borrower.objects.filter(national_id__in=ids).values_list("national_id", "id")
+    )
     for number, values in sheet.rows:
         cells = Cells(sheet.name, number, values, book.errors)
         national_id, balance = cells.text("national_id"), cells.amount("balance")

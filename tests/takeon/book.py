@@ -139,6 +139,12 @@ def fifty(group: str) -> dict[str, list[list]]:
         row, rows = _generated(i, national_id)
         tables["loans"].append(row)
         tables["instalments"].extend(rows)
+    # Savings of every fifth household, from 0 to 4,800,000 đồng.
+    tables["savings"] = [
+        [h[0], f"{i * 100_000:,}".replace(",", ".")]
+        for i, h in enumerate(tables["households"])
+        if i % 5 == 0
+    ]
     return tables
 
 

@@ -104,7 +104,7 @@ def test_api_dry_run_then_post_then_refusal(group, cast):
     assert preview.json() | {"mismatches": []} == {
         "households": 50,
         "loans": 50,
-        "savings": 0,
+        "savings": 10,
         "posted": False,
         "errors": [],
         "mismatches": [],

@@ -6,6 +6,7 @@ import pytest
 
 from core.money import round_half_up_div
 from loans.models import Loan, LoanTransaction
+from loans.savings.models import SavingsAccount, SavingsTransaction
 from loans.selectors import position_of
 from loans.takeon.services import import_book
 from tests.factories import SavingsGroupFactory
@@ -33,6 +34,11 @@ def imported(group, cast):
 
 def test_fifty_loans_import_and_their_positions_at_c_equal_the_file(imported):
     assert (imported.households, imported.loans, imported.posted) == (50, 50, True)
+    # Savings: every fifth household, the i-th with i × 100,000 đồng (0 for the first).
+    assert imported.savings == 10
+    balances = dict(SavingsAccount.objects.values_list("borrower__national_id", "balance"))
+    assert sum(balances.values()) == sum(i * 100_000 for i in range(0, 50, 5)) == 22_500_000
+    assert SavingsTransaction.objects.filter(kind="opening_balance", value_date=C).count() == 9
     assert Loan.objects.count() == 50
     # The import checked itself; check again here, loan by loan, against the file's rows.
     rows = {r[0]: r for r in book.fifty("T-TAKEON")["loans"]}
@@ -96,5 +102,6 @@ def test_dry_run_posts_nothing(group, cast):
 def test_second_import_posts_nothing(imported, cast):
     entries = LoanTransaction.objects.count()
     again = import_book(book.as_file(book.fifty("T-TAKEON")), as_of=C, dry_run=False, by=None)
-    assert (again.households, again.loans, again.errors) == (0, 0, [])
+    assert (again.households, again.loans, again.savings, again.errors) == (0, 0, 0, [])
+    assert SavingsTransaction.objects.count() == 9
     assert LoanTransaction.objects.count() == entries and Loan.objects.count() == 50
