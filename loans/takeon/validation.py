@@ -301,13 +301,8 @@ def _instalment(cells: Cells, book: Book) -> tuple[str, date, int] | None:
 
 def _loan_instalments(sheet: str, contract: str, loan: dict, rows: list, book: Book) -> None:
     total = sum(principal for _n, _d, principal in rows)
-    dates = [due for _n, due, _p in rows]
     row = rows[0][0] if rows else 0
-    if len(set(dates)) != len(dates):
-        book.errors.add(
-            sheet, row, "due_date", _("Khế ước %(c)s có hai kỳ cùng ngày.") % {"c": contract}
-        )
-    elif total != loan["outstanding_principal"]:
+    if total != loan["outstanding_principal"]:
         book.errors.add(
             sheet,
             row,
