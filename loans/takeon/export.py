@@ -11,10 +11,11 @@ from django.db.models import QuerySet, Sum
 
 from borrowers.models import Borrower
 from loans.models import Loan, LoanFreeze
+from loans.positions import add_months
 from loans.savings.models import SavingsTransaction
 from loans.selectors import instalments_in_force, loans_open_on, positions
 
-from .workbook import workbook_bytes
+from .workbook import csv_zip_bytes, workbook_bytes
 
 LOAN_FIELDS = [
     "id", "contract_number", "borrower__national_id", "programme__code", "purpose__code",
@@ -38,19 +39,23 @@ def book_tables(loans: QuerySet[Loan], as_of: date) -> dict[str, list[list]]:
     state = frame.set_index("loan_id")
     rows = list(Loan.objects.filter(id__in=ids.tolist()).order_by("id").values_list(*LOAN_FIELDS))
     frozen = _frozen_from(ids, as_of)
-    loan_rows = [_loan_row(row, state.loc[row[0]], frozen) for row in rows]
+    instalments = _unpaid_instalments(ids, state, as_of, {r[0]: r[1] for r in rows})
+    extended = _extended(rows, instalments)
+    loan_rows = [_loan_row(row, state.loc[row[0]], frozen, extended) for row in rows]
     national_ids = sorted({row[2] for row in rows})
     households = Borrower.objects.filter(national_id__in=national_ids).order_by("national_id")
     return {
         "households": [list(h) for h in households.values_list(*HOUSEHOLD_FIELDS)],
         "loans": loan_rows,
-        "instalments": _unpaid_instalments(ids, state, as_of, {r[0]: r[1] for r in rows}),
+        "instalments": instalments,
         "savings": _savings(national_ids, as_of),
     }
 
 
-def write_takeon(loans: QuerySet[Loan], as_of: date) -> bytes:
-    return workbook_bytes(book_tables(loans, as_of))
+def write_takeon(loans: QuerySet[Loan], as_of: date, *, csv_zip: bool = False) -> bytes:
+    """The workbook (.xlsx), or the same sheets as CSV files in a zip."""
+    tables = book_tables(loans, as_of)
+    return csv_zip_bytes(tables) if csv_zip else workbook_bytes(tables)
 
 
 def _frozen_from(ids: np.ndarray, as_of: date) -> dict[int, tuple[date, str]]:
@@ -61,6 +66,19 @@ def _frozen_from(ids: np.ndarray, as_of: date) -> dict[int, tuple[date, str]]:
         loan: (start, ref)
         for loan, start, ref in freezes.values_list("loan_id", "start", "decision_ref")
     }
+
+
+def _extended(rows: list[tuple], instalments: list[list]) -> dict[int, str]:
+    """The loans whose last instalment falls after their term (an extension): that date."""
+    last: dict[str, str] = {}
+    for number, due, _amount in instalments:
+        last[number] = max(last.get(number, due), due)
+    out = {}
+    for loan_id, number, *fields in rows:
+        end = add_months(fields[6], fields[8], fields[11]).isoformat()
+        if number in last and last[number] > end:
+            out[loan_id] = last[number]
+    return out
 
 
 def _savings(national_ids: list[str], as_of: date) -> list[list]:
@@ -76,7 +94,7 @@ def _savings(national_ids: list[str], as_of: date) -> list[list]:
     return [[row["account__borrower__national_id"], row["balance"]] for row in balances]
 
 
-def _loan_row(row: tuple, state: pd.Series, frozen: dict) -> list:
+def _loan_row(row: tuple, state: pd.Series, frozen: dict, extended: dict) -> list:
     loan_id, *fields = row
     freeze = frozen.get(loan_id)
     head, tail = fields[:13], fields[13:]
@@ -85,7 +103,7 @@ def _loan_row(row: tuple, state: pd.Series, frozen: dict) -> list:
         *head[:4], f"{head[4]:f}", *head[5:],
         int(state["outstanding_principal"]), int(state["interest_arrears"]),
         int(state["interest_accrued_not_due"]), int(state["overdue_rate_interest"]),
-        tail[0], tail[1], *(freeze if freeze else ("", "")),
+        tail[0], tail[1], *(freeze if freeze else ("", "")), extended.get(loan_id, ""),
     ]  # fmt: skip
 
 

@@ -182,6 +182,7 @@ def _loan(cells: Cells, programmes: dict, lines: dict, book: Book, seen: set[str
         "approved_list_date": cells.day("approved_list_date", required=False),
         "frozen_from": cells.day("frozen_from", required=False),
         "freeze_decision": cells.text("freeze_decision", required=False) or "",
+        "extended_to": cells.day("extended_to", required=False),
         "term_months": cells.integer("term_months", 1, 600),
         "grace_months": cells.integer("grace_months", 0, 599),
         "principal_frequency_months": _frequency(cells),
@@ -287,6 +288,7 @@ def _instalment(cells: Cells, book: Book) -> tuple[str, date, int] | None:
         return None
     loan = book.loans[contract]
     end = add_months(loan["first_disbursed_on"], loan["term_months"], loan["due_day"])
+    end = max(end, loan["extended_to"] or end)  # an extension (gia hạn nợ) moves it
     if due > end:
         cells.fail(
             "due_date",

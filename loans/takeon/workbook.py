@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
 
-from core.exports import write_row, xlsx_bytes
+from core.exports import csv_bytes, write_row, xlsx_bytes
 
 SHEETS: dict[str, tuple[str, ...]] = {
     "households": (
@@ -43,9 +43,11 @@ SHEETS: dict[str, tuple[str, ...]] = {
         "overdue_rate_interest",
         "approved_list_ref",
         "approved_list_date",
-        # Optional (our addition): a loan frozen (khoanh nợ) at C, from this date, by a decision.
+        # Optional (our addition): a loan frozen (khoanh nợ) at C, from this date, by a decision;
+        # a loan extended (gia hạn nợ) beyond its term, up to this date.
         "frozen_from",
         "freeze_decision",
+        "extended_to",
     ),
     "instalments": ("contract_number", "due_date", "principal"),
     "savings": ("national_id", "balance"),
@@ -86,6 +88,7 @@ EXAMPLE: dict[str, list[object]] = {
         0,
         "103.972",
         0,
+        "",
         "",
         "",
         "",
@@ -169,6 +172,16 @@ def workbook_bytes(tables: dict[str, list[list[object]]]) -> bytes:
         for number, values in enumerate(tables.get(name, []), start=2):
             write_row(sheet, number, [_cell(v) for v in values])
     return xlsx_bytes(book)
+
+
+def csv_zip_bytes(tables: dict[str, list[list[object]]]) -> bytes:
+    """The same sheets as CSV files in a zip (faster to read and write than .xlsx)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, columns in SHEETS.items():
+            rows = [[_cell(v) for v in values] for values in tables.get(name, [])]
+            archive.writestr(f"{name}.csv", csv_bytes([columns, *rows]))
+    return buffer.getvalue()
 
 
 def _cell(value: object) -> object:

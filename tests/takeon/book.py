@@ -37,6 +37,7 @@ def loan(contract: str, national_id: str, **f) -> list:
         f.get("list_date", ""),
         f.get("frozen_from", ""),
         f.get("freeze_decision", ""),
+        f.get("extended_to", ""),
     ]
 
 

@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
     def _write_takeon(self, file: str, as_of: date) -> None:
         started = time.monotonic()
-        data = write_takeon(Loan.objects.all(), as_of)
+        data = write_takeon(Loan.objects.all(), as_of, csv_zip=file.endswith(".zip"))
         Path(file).write_bytes(data)
         self.stdout.write(f"{file}: {len(data):,} bytes ({time.monotonic() - started:.1f}s)")
 

@@ -17,6 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", required=True, type=date.fromisoformat)
 
     def handle(self, *args, file, as_of, **options):
-        data = write_takeon(Loan.objects.all(), as_of)
+        data = write_takeon(Loan.objects.all(), as_of, csv_zip=file.endswith(".zip"))
         Path(file).write_bytes(data)
         self.stdout.write(f"{file}: {len(data):,} bytes")
