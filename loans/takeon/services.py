@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -31,6 +32,7 @@ from loans.savings.services import open_with_balance
 from loans.selectors import positions
 
 from .models import ImportBatch, TakeOnLoan
+from .rows import insert_rows
 from .validation import Book, check_book
 from .workbook import WorkbookError, read_workbook
 
@@ -193,14 +195,15 @@ def _post_schedules(book: Book, loans: dict[str, Loan], *, by) -> None:
         ],
         batch_size=BATCH_SIZE,
     )
-    by_loan = {v.loan_id: v for v in versions}
-    Instalment.objects.bulk_create(
+    by_loan = {v.loan_id: v.pk for v in versions}
+    insert_rows(
+        Instalment,
+        ["version_id", "loan_id", "seq", "due_date", "principal"],
         (
-            Instalment(version=by_loan[loan.pk], loan=loan, seq=seq, due_date=due, principal=p)
+            (by_loan[loan.pk], loan.pk, seq, due, principal)
             for number, loan in loans.items()
-            for seq, (due, p) in enumerate(book.instalments[number], start=1)
+            for seq, (due, principal) in enumerate(book.instalments[number], start=1)
         ),
-        batch_size=BATCH_SIZE,
     )
     LoanFreeze.objects.bulk_create(
         LoanFreeze(
@@ -216,24 +219,20 @@ def _post_schedules(book: Book, loans: dict[str, Loan], *, by) -> None:
 
 def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by) -> None:
     note = _("Chuyển đổi dữ liệu, đợt %(id)s") % {"id": batch.pk}
-    LoanTransaction.objects.bulk_create(
+    now, by_id = timezone.now(), getattr(by, "pk", None)
+    columns = ["loan_id", "kind", "value_date", "amount", "office_id", "transaction_point_id"]
+    columns += ["receipt_number", "note", "posted_at", "posted_by_id"]
+    insert_rows(
+        LoanTransaction,
+        columns,
         (
-            LoanTransaction(
-                loan=loan,
-                kind=kind,
-                value_date=book.as_of,
-                amount=book.loans[number][column],
-                office_id=loan.office_id,
-                transaction_point_id=loan.transaction_point_id,
-                note=note,
-                posted_by=by,
-            )
+            (loan.pk, str(kind), book.as_of, book.loans[number][column], loan.office_id,
+             loan.transaction_point_id, "", note, now, by_id)
             for number, loan in loans.items()
             for kind, column in OPENING_ENTRIES.items()
             if book.loans[number][column] > 0
         ),
-        batch_size=BATCH_SIZE,
-    )
+    )  # fmt: skip
     TakeOnLoan.objects.bulk_create(
         (
             TakeOnLoan(
