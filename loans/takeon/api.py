@@ -2,7 +2,7 @@
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from core.api import business_date
 
-from .services import import_book
+from .services import Report, import_book
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -63,12 +63,31 @@ class ImportView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportInputSerializer},
-        responses={200: ImportReport, 400: ImportReport},
+        responses={
+            200: ImportReport,
+            400: OpenApiResponse(
+                response={
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/ImportReport"},
+                        {"$ref": "#/components/schemas/ValidationError"},
+                    ]
+                },
+                description="The report with every row error (nothing posted), or an "
+                "unreadable request.",
+            ),
+        },
         operation_id="imports_create",
     )
     def post(self, request):
         given = ImportInputSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        if not given.is_valid():
+            # The same body as a refused file: each bad field as an error without a sheet.
+            errors = [
+                {"sheet": "", "row": 0, "column": field, "message": str(message)}
+                for field, messages in given.errors.items()
+                for message in messages
+            ]
+            return Response(Report(errors=errors).as_dict(), status=status.HTTP_400_BAD_REQUEST)
         upload = given.validated_data["file"]
         report = import_book(
             upload.read(),

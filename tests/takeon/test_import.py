@@ -8,6 +8,8 @@ from core.money import round_half_up_div
 from loans.models import Loan, LoanTransaction
 from loans.savings.models import SavingsAccount, SavingsTransaction
 from loans.selectors import position_of
+from loans.services.errors import LoanError
+from loans.services.reversal import reverse
 from loans.takeon.services import import_book
 from tests.factories import SavingsGroupFactory
 
@@ -105,3 +107,10 @@ def test_second_import_posts_nothing(imported, cast):
     assert (again.households, again.loans, again.savings, again.errors) == (0, 0, 0, [])
     assert SavingsTransaction.objects.count() == 9
     assert LoanTransaction.objects.count() == entries and Loan.objects.count() == 50
+
+
+def test_an_opening_entry_cannot_be_reversed_alone(imported):
+    entry = LoanTransaction.objects.filter(kind="opening_balance").first()
+    with pytest.raises(LoanError):
+        reverse(entry, reason="Nhập sai", by=None)
+    assert not LoanTransaction.objects.filter(kind="reversal").exists()
