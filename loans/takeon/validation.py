@@ -50,6 +50,8 @@ def check_book(sheets: dict[str, Sheet], as_of: date) -> Book:
     """Every sheet checked; the Book holds the good rows and every error."""
     book = Book(as_of=as_of)
     _check_columns(sheets, book.errors)
+    if not any(sheet.rows for sheet in sheets.values()):
+        book.errors.add("", 0, "", _("Tệp không có sheet nào của mẫu chuyển đổi dữ liệu."))
     if book.errors:
         return book
     _households(sheets["households"], book)
@@ -62,8 +64,8 @@ def check_book(sheets: dict[str, Sheet], as_of: date) -> Book:
 def _check_columns(sheets: dict[str, Sheet], errors: Errors) -> None:
     for name, columns in SHEETS.items():
         sheet = sheets[name]
-        if not sheet.columns and name in ("households", "savings"):
-            continue  # a file may bring loans of households already here, or no savings
+        if not sheet.columns:
+            continue  # a sheet left out: e.g. households alone, or loans of known households
         for column in columns:
             if column not in sheet.columns and column not in OPTIONAL:
                 errors.add(name, 1, column, _("Thiếu cột bắt buộc."))

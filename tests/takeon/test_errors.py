@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from borrowers.models import Borrower
 from core.exports import csv_bytes
 from loans.models import Loan, LoanTransaction
 from loans.takeon.services import import_book
-from loans.takeon.workbook import SHEETS, read_workbook, template_bytes
+from loans.takeon.workbook import SHEETS, read_workbook, template_bytes, workbook_bytes
 from tests.factories import SavingsGroupFactory
 
 from . import book
@@ -133,3 +134,17 @@ def test_command_dry_run_and_errors(group, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_book", str(path), "--as-of", C.isoformat(), stdout=io.StringIO())
     assert Loan.objects.count() == 0
+
+
+def test_households_alone_import_with_the_same_preview(group):
+    tables = {"households": book.fifty("T-TAKEON")["households"][:5]}
+    data = workbook_bytes(tables)
+    preview = import_book(data, as_of=C, dry_run=True, by=None)
+    assert (preview.households, preview.loans, preview.errors) == (5, 0, [])
+    assert import_book(data, as_of=C, dry_run=False, by=None).posted
+    assert Borrower.objects.count() == 5 and Loan.objects.count() == 0
+
+
+def test_a_file_without_any_sheet_of_the_template_is_refused(group):
+    report = import_book(workbook_bytes({}), as_of=C, dry_run=False, by=None)
+    assert report.errors and not report.posted
