@@ -6,11 +6,13 @@ import pytest
 
 from core.money import round_half_up_div
 from loans.models import Loan, LoanTransaction
+from loans.reconciliation.models import Discrepancy
 from loans.savings.models import SavingsAccount, SavingsTransaction
 from loans.selectors import position_of
 from loans.services.errors import LoanError
 from loans.services.reversal import reverse
 from loans.takeon.services import import_book
+from tasks.jobs import reconciliation
 from tests.factories import SavingsGroupFactory
 
 from . import book
@@ -114,3 +116,12 @@ def test_an_opening_entry_cannot_be_reversed_alone(imported):
     with pytest.raises(LoanError):
         reverse(entry, reason="Nhập sai", by=None)
     assert not LoanTransaction.objects.filter(kind="reversal").exists()
+
+
+def test_the_months_reconciliation_finds_nothing_wrong_with_taken_on_loans(imported):
+    # July 2025 holds C: opening 0 (end of June), the opening principal counts as lent on C,
+    # closing = the file's outstanding; the cached balances equal the journal.
+    reconciliation.run_reconciliation(month="2025-07")
+    assert not Discrepancy.objects.exists()
+    reconciliation.run_reconciliation(month="2025-08")
+    assert not Discrepancy.objects.exists()
