@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.text import fold
+
 from .reference_data import ETHNICITIES
 
 # The citizen-ID rule: 12 ASCII digits. `borrowers.services` applies it with this message; the
@@ -242,6 +244,11 @@ class Borrower(models.Model):
         FEMALE = "female", _("Nữ")
 
     full_name = models.CharField(_("họ và tên người đại diện"), max_length=100)
+    # The name without diacritics, for search ("Bui Hai Tuyet" finds "Bùi Hải Tuyết"); kept by
+    # save() and by every bulk writer (core.text.fold).
+    full_name_folded = models.CharField(
+        _("họ tên không dấu"), max_length=100, blank=True, default="", db_default="", db_index=True
+    )
     national_id = models.CharField(
         _("số CCCD"), max_length=12, unique=True, validators=[national_id_validator]
     )
@@ -308,6 +315,13 @@ class Borrower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.national_id})"
+
+    def save(self, *args, **kwargs):
+        self.full_name_folded = fold(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "full_name_folded"}
+        super().save(*args, **kwargs)
 
 
 class StaffProfile(models.Model):

@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("loans.reports.api")),
     path("borrowers/<int:id>/savings/", BorrowerSavingsView.as_view(), name="borrower-savings"),
+    path("", include("loans.takeon.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from its own URL: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

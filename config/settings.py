@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "loans.savings",
     "loans.sessions",
     "loans.approvals",
+    "loans.takeon",
     "tasks",
     "desk",
 ]

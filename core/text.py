@@ -35,3 +35,11 @@ def normalise_name(value: str, *, field: str | None = None) -> str:
         raise InvalidName(str(INVISIBLE_MESSAGE), field=field, code="invalid_name")
     # Only spaces remain as whitespace here (Zs: the no-break and ideographic ones too).
     return " ".join(name.split())
+
+
+def fold(value: str) -> str:
+    """A name for searching without diacritics: "Bùi Hải Tuyết" -> "bui hai tuyet" (the marks
+    dropped, đ/Đ made d, lower case, one space between words)."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.lower().split())

@@ -21,6 +21,7 @@ from borrowers.admin.base import ScopedOfficeFilter
 from borrowers.models import Borrower
 from borrowers.selectors import scope
 from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
+from core.admin_exports import ExportMixin
 from core.money import format_dong
 
 from . import forms
@@ -171,7 +172,18 @@ class HouseholdLoanInline(ReadOnlyInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
+class LoanAdmin(ExportMixin, LastPositionColumns, NoDeleteMixin, ScopedAdmin):
+    export_fields = [
+        "contract_number",
+        "borrower__national_id",
+        "borrower__full_name",
+        "programme__code",
+        "office",
+        "approved_amount",
+        "first_disbursed_on",
+        "outstanding_principal",
+        "status",
+    ]
     list_display = [
         "contract_number",
         "borrower",
@@ -367,7 +379,18 @@ class LoanAdmin(LastPositionColumns, NoDeleteMixin, ScopedAdmin):
 
 
 @admin.register(LoanTransaction)
-class JournalAdmin(ReadOnlyMixin, ScopedAdmin):
+class JournalAdmin(ExportMixin, ReadOnlyMixin, ScopedAdmin):
+    export_fields = [
+        "id",
+        "value_date",
+        "loan",
+        "kind",
+        "amount",
+        "receipt_number",
+        "office",
+        "posted_by",
+        "posted_at",
+    ]
     list_display = [
         "id",
         "value_date",
@@ -404,7 +427,21 @@ class JournalAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(PositionSnapshot)
-class PositionSnapshotAdmin(SnapshotWords, ReadOnlyMixin, ScopedAdmin):
+class PositionSnapshotAdmin(ExportMixin, SnapshotWords, ReadOnlyMixin, ScopedAdmin):
+    export_fields = [
+        "as_of",
+        "loan",
+        "office",
+        "programme",
+        "outstanding_principal",
+        "overdue_principal",
+        "days_past_due",
+        "interest_arrears",
+        "interest_accrued_not_due",
+        "overdue_rate_interest",
+        "bucket",
+        "status",
+    ]
     list_display = [
         "as_of",
         "loan",

@@ -186,6 +186,7 @@ class ScheduleVersion(models.Model):
         EXTENSION = "extension", _("Gia hạn nợ")
         ADJUSTMENT = "adjustment", _("Điều chỉnh kỳ hạn")
         REVERSAL = "reversal", _("Hủy bút toán giải ngân")
+        TAKEON = "takeon", _("Chuyển đổi dữ liệu")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="schedule_versions")
     number = models.PositiveIntegerField(_("phiên bản"))
@@ -253,6 +254,11 @@ class TransactionKind(models.TextChoices):
     INTEREST_WRITE_OFF = "interest_write_off", _("Xóa nợ lãi")
     REVERSAL = "reversal", _("Hủy bút toán")
     OVERDUE_TRANSFER = "overdue_transfer", _("Chuyển nợ quá hạn")
+    # A taken-on loan's state at the cut-over date (loans/takeon): never reversed one by one.
+    OPENING_BALANCE = "opening_balance", _("Số dư chuyển đổi: dư nợ gốc")
+    OPENING_INTEREST_ARREARS = "opening_interest_arrears", _("Số dư chuyển đổi: lãi tồn đọng")
+    OPENING_ACCRUED_INTEREST = "opening_accrued_interest", _("Số dư chuyển đổi: lãi dự thu")
+    OPENING_OVERDUE_INTEREST = "opening_overdue_interest", _("Số dư chuyển đổi: lãi quá hạn")
 
 
 class JournalQuerySet(models.QuerySet):

@@ -49,8 +49,18 @@ KINDS = (
     "write_off",
     "interest_payment",
     "interest_write_off",
+    # A taken-on loan's state at the cut-over date C (loans/takeon), all value-dated C: the
+    # outstanding principal (it earns from C + 1), the interest arrears (due on or before C),
+    # the open period's interest through C (carried into that period, rounded once with the
+    # days after C) and the overdue-rate interest to C.
+    "opening_balance",
+    "opening_interest_arrears",
+    "opening_accrued_interest",
+    "opening_overdue_interest",
 )
-_DISB, _REPAID, _WO, _INT_PAID, _INT_WO = range(len(KINDS))
+_DISB, _REPAID, _WO, _INT_PAID, _INT_WO, _OPEN, _OPEN_ARREARS, _OPEN_ACCRUED, _OPEN_OVERDUE = range(
+    len(KINDS)
+)
 RATE_SCALE = 1_000_000  # rate_micro per unit: 66000 / 1e6 = 0.066 = 6.6%
 DAY_COUNTS = {"act365": 365, "month30": 360}  # month30: annual / 12 per month, / 30 per day
 _INT64_MAX = int(np.iinfo(np.int64).max)
@@ -290,11 +300,14 @@ def _running_sum_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 def _principal_figures(book: _Book, totals: np.ndarray, instalments: _Table) -> dict:
     """Principal totals, what is due and overdue at D, and days past due."""
-    out = {"disbursed": totals[:, _DISB], "principal_repaid": totals[:, _REPAID]}
+    # A taken-on loan's opening principal counts as disbursed: its file's instalments are the
+    # parts still unpaid at C, so nothing before C covers them.
+    disbursed = totals[:, _DISB] + totals[:, _OPEN]
+    out = {"disbursed": disbursed, "principal_repaid": totals[:, _REPAID]}
     out["written_off"] = totals[:, _WO]
     # Written-off principal covers instalments like a repayment (decision).
     covered = totals[:, _REPAID] + totals[:, _WO]
-    out["outstanding_principal"] = totals[:, _DISB] - covered
+    out["outstanding_principal"] = disbursed - covered
     out["principal_due"] = _sum_by_loan(instalments.loan, instalments.value, len(book))
     overdue = np.minimum(out["principal_due"] - covered, out["outstanding_principal"])
     out["overdue_principal"] = np.maximum(overdue, 0)
@@ -320,10 +333,13 @@ def _events(book: _Book, tables: dict[str, _Table]) -> _Table:
     """Every change of a balance (kind = channel, value = delta) of the loans that accrue by D."""
     tx, inst, rates, frz = (tables[k] for k in ("transactions", "instalments", "rates", "freezes"))
     disb, cover = tx.kind == _DISB, (tx.kind == _REPAID) | (tx.kind == _WO)
+    opening = tx.kind == _OPEN
     anchor = np.flatnonzero(book.accrues)  # so every loan has a segment from its first day
     parts = [
         (anchor, book.first_day[anchor], _CH_DISB, 0),
         (tx.loan[disb], tx.day[disb], _CH_DISB, tx.value[disb]),
+        # The file's figures already hold day C's interest: the opening principal earns from C+1.
+        (tx.loan[opening], tx.day[opening] + 1, _CH_DISB, tx.value[opening]),
         # Repayments and principal write-offs both reduce the balance and cover instalments.
         (tx.loan[cover], tx.day[cover], _CH_COVER, tx.value[cover]),
         # An instalment counts as overdue from the day after its due date.
@@ -455,21 +471,45 @@ def _interest_figures(book: _Book, tables: dict[str, _Table]) -> dict[str, np.nd
     """interest_due, interest_accrued_not_due and overdue_rate_interest per loan."""
     n, events = len(book), _events(book, tables)
     names = ("interest_due", "interest_accrued_not_due", "overdue_rate_interest")
+    opening = _openings(book, tables["transactions"])
     if len(events.loan) == 0:
-        return dict.fromkeys(names, np.zeros(n, dtype=np.int64))
+        zero = np.zeros(n, dtype=np.int64)
+        return dict(zip(names, (opening["arrears"], zero, opening["overdue"]), strict=True))
     seg = _segments(book, events)
     del events  # memory stays flatter on big chunks
     daily_total, daily_overdue = _daily_numerators(book, seg)
     sums = _period_sums(book, seg, daily_total)
     rounded = round_half_up_div(sums.total, book.denominator[sums.loan])  # once per period
+    # A whole đồng added to a period's sum before rounding adds exactly itself after it.
+    carried = sums.period == opening["period"][sums.loan]
+    rounded = rounded + np.where(carried, opening["accrued"][sums.loan], 0)
     open_period = book.period_of(np.full(n, book.as_of), np.arange(n))[sums.loan]
     is_due, is_open = sums.period < open_period, sums.period == open_period
     figures = (
-        _sum_by_loan(sums.loan[is_due], rounded[is_due], n),
+        _sum_by_loan(sums.loan[is_due], rounded[is_due], n) + opening["arrears"],
         _sum_by_loan(sums.loan[is_open], rounded[is_open], n),
-        _overdue_rate_interest(book, seg, daily_overdue),
+        _overdue_rate_interest(book, seg, daily_overdue) + opening["overdue"],
     )
     return {name: values.astype(np.int64) for name, values in zip(names, figures, strict=True)}
+
+
+def _openings(book: _Book, tx: _Table) -> dict[str, np.ndarray]:
+    """A taken-on loan's opening interest figures, per loan; ``period`` is the interest period
+    of the cut-over date, into which the accrued interest is carried (-1: none)."""
+    n = len(book)
+    out = {
+        name: _sum_by_loan(tx.loan[tx.kind == kind], tx.value[tx.kind == kind], n)
+        for name, kind in (
+            ("arrears", _OPEN_ARREARS),
+            ("accrued", _OPEN_ACCRUED),
+            ("overdue", _OPEN_OVERDUE),
+        )
+    }
+    accrued = tx.kind == _OPEN_ACCRUED
+    out["period"] = np.full(n, -1, dtype=np.int64)
+    if accrued.any():
+        out["period"][tx.loan[accrued]] = book.period_of(tx.day[accrued], tx.loan[accrued])
+    return out
 
 
 # --------------------------------------------------------------------------------- assembly

@@ -30,6 +30,14 @@ MONEY_KINDS = [
     "write_off",
     "interest_write_off",
 ]
+# A taken-on loan's opening entries (loans/takeon): read by the engine, never reversed.
+OPENING_KINDS = [
+    "opening_balance",
+    "opening_interest_arrears",
+    "opening_accrued_interest",
+    "opening_overdue_interest",
+]
+ENGINE_KINDS = [*MONEY_KINDS, *OPENING_KINDS]
 
 
 def loans_for(user: User) -> QuerySet[Loan]:
@@ -97,7 +105,7 @@ BOOK_COLUMNS = (
 )
 _NO_DAY = -(10**6)  # a NULL date, as a day number
 _DAY_COUNTS = [choice.value for choice in DayCount]
-_INTEREST_KINDS = ["interest_payment", "interest_write_off"]
+_INTEREST_KINDS = ["interest_payment", "interest_write_off", *OPENING_KINDS[1:]]
 
 
 def loan_book(ids: np.ndarray) -> pd.DataFrame:
@@ -174,20 +182,20 @@ def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     # One pass: principal rows are summed per loan, kind and day (the engine adds up the
     # events of a day anyway), interest rows per loan and kind.
     sql = f"""
-        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, MONEY_KINDS)},
+        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, ENGINE_KINDS)},
             SUM(CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END)
         FROM loans_loantransaction t
         WHERE {loan_set} AND t.value_date <= %s
-            AND t.kind IN ({", ".join(["%s"] * (len(MONEY_KINDS) + 1))})
-        GROUP BY t.loan_id, {code_sql(kind, MONEY_KINDS)},
+            AND t.kind IN ({", ".join(["%s"] * (len(ENGINE_KINDS) + 1))})
+        GROUP BY t.loan_id, {code_sql(kind, ENGINE_KINDS)},
             CASE WHEN ({kind}) IN ({interest}) THEN NULL ELSE t.value_date END"""
-    rows = int_rows(sql, [*params, as_of, *MONEY_KINDS, "reversal"], 4)
+    rows = int_rows(sql, [*params, as_of, *ENGINE_KINDS, "reversal"], 4)
     rows = rows[rows[:, 2] >= 0]  # a reversal of an entry that moves no money
     return pd.DataFrame(
         {
             "loan_id": rows[:, 0],
             "value_date": _as_dates(rows[:, 1]),
-            "kind": np.array(MONEY_KINDS, dtype=object)[rows[:, 2]],
+            "kind": np.array(ENGINE_KINDS, dtype=object)[rows[:, 2]],
             "amount": rows[:, 3],
         }
     )

@@ -3,12 +3,15 @@ the admin and the API refuse the same mistakes with the same messages."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ServiceSavedMixin
+from core.admin_exports import ExportMixin
 from core.errors import DomainError, validated
 from core.forms import DATE_INPUT_FORMATS, DateInput
+from core.text import fold
 
 from .. import services
 from ..models import Borrower
@@ -91,7 +94,7 @@ class BorrowerAdminForm(forms.ModelForm):
 
 
 @admin.register(Borrower)
-class BorrowerAdmin(ServiceSavedMixin, ScopedAdmin):
+class BorrowerAdmin(ExportMixin, ServiceSavedMixin, ScopedAdmin):
     form = BorrowerAdminForm
     register = staticmethod(services.register_household)
     update = staticmethod(services.update_household)
@@ -111,7 +114,7 @@ class BorrowerAdmin(ServiceSavedMixin, ScopedAdmin):
         "ethnicity",
         "is_active",
     ]
-    search_fields = ["full_name", "=national_id"]
+    search_fields = ["^national_id", "full_name"]
     list_select_related = ["savings_group", "office"]
     autocomplete_fields = ["savings_group", "commune"]
     readonly_fields = ["office", "is_active", "created_at"]
@@ -120,6 +123,19 @@ class BorrowerAdmin(ServiceSavedMixin, ScopedAdmin):
         "savings_group": savings_groups_for,
         "transaction_point": transaction_points_for,
     }
+
+    def get_search_results(self, request, queryset, search_term):
+        """By citizen-ID prefix or name, and by the name without diacritics ("Bui Hai Tuyet"
+        finds "Bùi Hải Tuyết"): every word of the folded term in the folded name."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        words = fold(search_term).split()
+        if words:
+            folded = Q()
+            for word in words:
+                folded &= Q(full_name_folded__contains=word)
+            results = results | queryset.filter(folded)
+        return results, duplicates
+
     fieldsets = [
         (
             None,

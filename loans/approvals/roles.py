@@ -41,11 +41,19 @@ DECIDE = "approvals.decide_approvalrequest"
 
 _VIEW = ["borrowers.view_*", "loans.view_*", "origination.view_*", "reconciliation.view_*"]
 _VIEW += ["reports.view_*", "tasks.view_*", "programmes.view_*", "approvals.view_*"]
+_VIEW += ["savings.view_*", "point_sessions.view_*"]
 _RECORD = ["borrowers.add_borrower", "borrowers.change_borrower", "borrowers.delete_borrower"]
 _RECORD += ["borrowers.add_savingsgroup", "borrowers.change_savingsgroup"]
 _RECORD += ["loans.add_loantransaction", "loans.change_loan", "tasks.add_jobrun"]
 _RECORD += ["origination.add_loanapplication", "origination.change_loanapplication"]
 _RECORD += ["approvals.add_approvalrequest"]
+# The session day: open and close a point's session, post its sheets, disbursement list and
+# fee payment; members' deposits and withdrawals.
+_RECORD += [
+    "point_sessions.add_*",
+    "point_sessions.change_session",
+    "savings.add_savingstransaction",
+]
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,9 @@ ROLES = [
             "reports.*",
             "tasks.*",
             "programmes.*",
+            "savings.*",
+            "point_sessions.*",
+            "takeon.*",
             "approvals.add_approvalrequest",
             "approvals.view_*",
             DECIDE,

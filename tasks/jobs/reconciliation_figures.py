@@ -27,6 +27,9 @@ from loans.selectors import engine_inputs, id_set_sql, instalments_in_force, int
 from .fees import ASSOCIATION_COLUMNS
 from .runs import tune_batch_session
 
+# A taken-on loan's opening principal (loans/takeon) is lent here as far as the roll-forward
+# and the cached balances go: it counts as a disbursement on the cut-over date.
+TAKEN_ON = ["reversal", "opening_balance"]
 # The principal flows of the roll-forward, by journal kind.
 PRINCIPAL_KINDS = {
     "disbursed": "disbursement",
@@ -182,10 +185,11 @@ def journal_sums(ids: np.ndarray, *, first: date, last: date) -> pd.DataFrame:
         SELECT e.loan_id, {sums}
         FROM (
             SELECT t.loan_id, t.value_date,
-                CASE WHEN t.kind = 'reversal' THEN {original} ELSE t.kind END AS kind,
+                CASE WHEN t.kind = 'reversal' THEN {original}
+                    WHEN t.kind = 'opening_balance' THEN 'disbursement' ELSE t.kind END AS kind,
                 CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END AS signed
             FROM loans_loantransaction t
-            WHERE {loan_set} AND t.kind IN ({", ".join(f"'{k}'" for k in [*kinds, "reversal"])})
+            WHERE {loan_set} AND t.kind IN ({", ".join(f"'{k}'" for k in [*kinds, *TAKEN_ON])})
         ) e
         GROUP BY e.loan_id"""
     # Named parameters for the dates; the id set is the one positional parameter.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from borrowers.admin.base import ScopedOfficeFilter, is_branch_level
 from borrowers.selectors import associations_for, offices_for, savings_groups_for, scope
 from core.admin import ReadOnlyMixin, ScopedAdmin
+from core.admin_exports import ExportMixin
 from loans.reconciliation.models import Discrepancy, FeePayment, Reconciliation
 from loans.reconciliation.selectors import Filters, run_status
 
@@ -237,8 +238,19 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(ReadOnlyMixin, ScopedAdmin):
+class DiscrepancyAdmin(ExportMixin, ReadOnlyMixin, ScopedAdmin):
     """Every figure that did not reconcile, with its loan; a clean month has none."""
+
+    export_fields = [
+        "reconciliation",
+        "loan",
+        "office",
+        "kind",
+        "field",
+        "expected",
+        "actual",
+        "difference",
+    ]
 
     list_display = [
         "reconciliation",

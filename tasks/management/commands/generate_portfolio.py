@@ -1,10 +1,14 @@
-"""python manage.py generate_portfolio --loans N [--seed S] [--reset] [--until YYYY-MM-DD]"""
+"""python manage.py generate_portfolio --loans N [--seed S] [--reset] [--until YYYY-MM-DD]
+[--write-takeon FILE --as-of C]"""
 
 import time
 from datetime import date
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from loans.models import Loan
+from loans.takeon.export import write_takeon
 from tasks.progress import progress
 from tasks.synthetic import generator
 
@@ -26,8 +30,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="verify cached balances against the journal"
         )
+        parser.add_argument(
+            "--write-takeon", metavar="FILE", help="then write the book as a take-on workbook"
+        )
+        parser.add_argument("--as-of", help="the take-on's cut-over date C (default: --until)")
 
     def handle(self, *args, loans, seed, reset, until, batch_size, check, **options):
+        self._generate(loans, seed, reset, until, batch_size, check)
+        if options.get("write_takeon"):
+            as_of = options.get("as_of") or until
+            if not as_of:
+                raise CommandError("--write-takeon needs --as-of (or --until)")
+            self._write_takeon(options["write_takeon"], date.fromisoformat(as_of))
+
+    def _write_takeon(self, file: str, as_of: date) -> None:
+        started = time.monotonic()
+        data = write_takeon(Loan.objects.all(), as_of, csv_zip=file.endswith(".zip"))
+        Path(file).write_bytes(data)
+        self.stdout.write(f"{file}: {len(data):,} bytes ({time.monotonic() - started:.1f}s)")
+
+    def _generate(self, loans, seed, reset, until, batch_size, check):
         if loans < 0:
             raise CommandError("--loans must not be negative")
         try:

@@ -12,6 +12,7 @@ import numpy as np
 
 from borrowers import reference_data as ref
 from borrowers.models import Borrower
+from core.text import fold
 from loans.models import Loan
 
 from .arrays import NEVER, month_of, on_day
@@ -68,9 +69,12 @@ class People:
         born_year = born.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
         century_sex = (born_year // 100 - 19) * 2 + female
         listed = self.hh_category < 3
+        full_names = names(rng, h, female)
+        folded = {name: fold(name) for name in set(full_names)}  # few distinct names
         return {
             "id": ids,
-            "full_name": names(rng, h, female),
+            "full_name": full_names,
+            "full_name_folded": [folded[name] for name in full_names],
             "national_id": [
                 f"{p:03d}{c}{y % 100:02d}{i % 1_000_000:06d}"
                 for p, c, y, i in zip(
