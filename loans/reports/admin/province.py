@@ -38,6 +38,7 @@ from ..dimensions import DIMENSIONS
 from ..models import PortfolioReport
 from ..params import FILTER_NAMES, ReportFilters, ReportRequest
 from ..result import Report
+from .ageing import ageing_table
 
 # kind -> (url suffix, tab label, takes a period)
 PAGES = {
@@ -138,28 +139,33 @@ def with_defaults(query, kind: str):
 # --- what the page shows -------------------------------------------------------------------
 
 
+def cell(value, kind: str) -> str:
+    """A figure as a page shows it: amounts `1.234.567`, ratios `1,23 %`."""
+    if value is None:
+        return ""
+    if kind in ("money", "count"):
+        return dots(value)
+    if kind == "ratio":
+        return format_percent(value)
+    return str(value)
+
+
 def shown_table(report: Report) -> dict:
-    """Headings, rows and totals as text: amounts `1.234.567`, ratios `1,23 %`."""
+    """Headings, rows and totals (the footer's one line) as text; the ageing table pivoted."""
+    if report.kind == "arrears_ageing":
+        return ageing_table(report, cell)
     table = report.table()
-
-    def cell(value, kind: str) -> str:
-        if value is None:
-            return ""
-        if kind in ("money", "count"):
-            return dots(value)
-        if kind == "ratio":
-            return format_percent(value)
-        return str(value)
-
     return {
         "columns": table.columns,
         "rows": [
             [(cell(row.get(c.key), c.kind), c.kind != "text") for c in table.columns]
             for row in table.rows
         ],
-        "totals": [
-            (cell(v, c.kind), c.kind != "text")
-            for v, c in zip(table.totals_row(), table.columns, strict=True)
+        "footer": [
+            [
+                (cell(v, c.kind), c.kind != "text")
+                for v, c in zip(table.totals_row(), table.columns, strict=True)
+            ]
         ],
     }
 
