@@ -132,18 +132,18 @@ ASSOCIATION_FEE_COLUMNS = [
 ]
 # The 13/TD's columns as on the paper form: (key, heading).
 COLLECTION_COLUMNS = [
-    ("number", "STT"),
-    ("borrower_name", "Họ và tên người vay"),
-    ("programme_code", "Chương trình"),
-    ("contract_number", "Số khế ước"),
-    ("outstanding_principal", "Dư nợ"),
-    ("interest_due", "Lãi phải thu kỳ này (gồm lãi tồn)"),
-    ("interest_arrears", "Trong đó: lãi tồn đọng"),
-    ("principal_due", "Gốc đến hạn phải trả"),
-    ("interest_collected", "Lãi thực thu"),
-    ("principal_collected", "Gốc thu được"),
-    ("savings_deposited", "Tiền gửi tiết kiệm"),
-    ("signature", "Ký nhận"),
+    ("number", gettext_noop("STT")),
+    ("borrower_name", gettext_noop("Họ và tên người vay")),
+    ("programme_code", gettext_noop("Chương trình")),
+    ("contract_number", gettext_noop("Số khế ước")),
+    ("outstanding_principal", gettext_noop("Dư nợ")),
+    ("interest_due", gettext_noop("Lãi phải thu kỳ này (gồm lãi tồn)")),
+    ("interest_arrears", gettext_noop("Trong đó: lãi tồn đọng")),
+    ("principal_due", gettext_noop("Gốc đến hạn phải trả")),
+    ("interest_collected", gettext_noop("Lãi thực thu")),
+    ("principal_collected", gettext_noop("Gốc thu được")),
+    ("savings_deposited", gettext_noop("Tiền gửi tiết kiệm")),
+    ("signature", gettext_noop("Ký nhận")),
 ]
 FEE_CSV_COLUMNS = [
     "payee",

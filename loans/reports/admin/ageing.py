@@ -45,7 +45,7 @@ def ageing_table(report: Report, cell: Callable) -> dict:
     groups = [column for column in table.columns if column.kind == "text"]
     measures = {m.key: m.label for m in report.measures}
     columns = [
-        *[Column(c.key, c.heading, "text") for c in groups],
+        *[Column(c.key, _(c.heading), "text") for c in groups],
         Column("bucket", _("Nhóm nợ"), "text"),
         *[Column(key, _(measures[key]), kind) for key, kind in FIGURES],
     ]

@@ -198,9 +198,9 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             request,
             _("Phí ủy thác, hoa hồng tháng %(m)s") % {"m": f"{recon.month:%m/%Y}"},
             recon=recon,
-            leader_headings=[columns.LABELS[key] for key in columns.LEADER_COLUMNS],
+            leader_headings=[_(columns.LABELS[key]) for key in columns.LEADER_COLUMNS],
             leaders=_table(columns.LEADER_COLUMNS, statement["leaders"]),
-            association_headings=[columns.LABELS[c] for c in columns.ASSOCIATION_FEE_COLUMNS],
+            association_headings=[_(columns.LABELS[c]) for c in columns.ASSOCIATION_FEE_COLUMNS],
             associations=_table(columns.ASSOCIATION_FEE_COLUMNS, statement["associations"]),
             totals={key: columns.shown(key, v) for key, v in statement["totals"].items()},
         )
