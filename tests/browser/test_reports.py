@@ -54,3 +54,43 @@ def test_the_reconciliation_report_fits_the_screen(cast, june, page, login_as):
         expect(page.locator("table.report")).to_have_count(3)
         assert_fits(page, f"1-reconciliation-{level}")
     expect(page.locator("#content")).to_contain_text("Không có chênh lệch")
+
+
+VAN_LANG = "Phòng giao dịch NHCSXH huyện Văn Lãng"
+VAN_QUAN = "Phòng giao dịch NHCSXH huyện Văn Quan"
+
+
+def test_the_analysts_chart_names_every_office_in_full(cast, book, page, login_as):
+    # The offices under their long names, that a cut at 33 characters made read alike.
+    cast.van_quan.name, cast.bac_son.name = VAN_QUAN, VAN_LANG
+    cast.van_quan.save(update_fields=["name"])
+    cast.bac_son.save(update_fields=["name"])
+    login_as(cast.carol)
+    page.goto(f"{PORTFOLIO}?as_of={AS_OF}")
+    chart = page.locator("svg.report-chart").nth(1)
+    expect(chart).to_contain_text("Tỷ lệ nợ quá hạn theo phòng giao dịch")
+    labels = chart.locator("text[text-anchor=end]")
+    expect(labels).to_have_count(2)
+    # Each label drawn whole: its lines joined read the office's full name ...
+    names = [" ".join(label.locator("tspan").all_text_contents()) for label in labels.all()]
+    assert sorted(names) == sorted([VAN_LANG, VAN_QUAN])
+    # ... and inside the chart, not clipped at its left edge.
+    left = chart.bounding_box()["x"]
+    assert all(label.bounding_box()["x"] >= left for label in labels.all())
+    assert_fits(page, "1-chart-offices")
+
+
+def test_the_report_pages_read_in_english_after_the_switch(cast, book, page, login_as):
+    login_as(cast.carol)
+    page.goto(f"{AGEING}?as_of={AS_OF}&group_by=office")
+    page.select_option(".language-picker select", "en")
+    expect(page.locator("h1")).to_have_text("Arrears ageing report")
+    expect(page.locator("table.report thead th")).to_have_text(
+        ["Transaction office", "Ageing bucket", "Loans", "Outstanding", "Overdue"]
+    )
+    assert "Quá hạn" not in text_of(page)
+    assert_fits(page, "1-ageing-english")
+    page.click(".report-tabs a >> nth=0")
+    expect(page.locator("h1")).to_have_text("Portfolio report")
+    expect(page.locator("svg.report-chart").first).to_contain_text("Outstanding by programme")
+    assert_fits(page, "2-portfolio-english")
