@@ -94,3 +94,17 @@ def test_the_report_pages_read_in_english_after_the_switch(cast, book, page, log
     expect(page.locator("h1")).to_have_text("Portfolio report")
     expect(page.locator("svg.report-chart").first).to_contain_text("Outstanding by programme")
     assert_fits(page, "2-portfolio-english")
+
+
+def test_the_flows_and_decree_28_reports_fit_the_screen(cast, book, page, login_as):
+    login_as(cast.carol)
+    period = "date_from=01/01/2024&date_to=31/12/2025"
+    # Their nine figures' headings wrap; the amounts never do.
+    for name, query, title in [
+        ("flows", "group_by=office&group_by=programme", "Báo cáo doanh số cho vay, thu nợ"),
+        ("decree-28", "group_by=office", "Báo cáo cho vay theo Nghị định 28/2022/NĐ-CP"),
+    ]:
+        page.goto(f"{PORTFOLIO}{name}/?{period}&{query}")
+        expect(page.locator("h1")).to_have_text(title)
+        expect(page.locator("table.report tfoot")).to_contain_text("Tổng cộng")
+        assert_fits(page, f"1-{name}")
