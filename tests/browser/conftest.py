@@ -2,7 +2,8 @@
 live_server, at the 1366×768 screen of a branch office.
 
 Reusable pieces for every browser test (approvals, sessions, receipts... add theirs here):
-- `browser`: one Chromium for the whole session (headless, /usr/bin/chromium);
+- `browser`: one Chromium for all of them (headless, /usr/bin/chromium), closed after the
+  last, before the rest of the suite runs;
 - `page`: a fresh context and page per test, 1366×768, Vietnamese like the officers' machines;
 - `login_as(user)`: logs `user` in through the admin's login form and returns the page;
 - `assert_fits(page)`: the page has no horizontal scroll at the window's width;
@@ -25,10 +26,6 @@ from django.conf import settings
 from tests.reconciliation.conftest import june  # noqa: F401
 from tests.reports.conftest import book, report_settings  # noqa: F401
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
-# between browser steps are still plain synchronous calls (Django would refuse them otherwise).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "artefacts" / "screenshots"
 SCREEN = {"width": 1366, "height": 768}
@@ -39,11 +36,27 @@ PASSWORD = "secret-pass-123"  # tests/factories.py UserFactory
 committed_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Playwright's sync API runs an event loop in the test's thread; the ORM calls of these
+    tests (their fixtures, their checks between steps, the database flush) are plain
+    synchronous calls, which Django would refuse. Allowed for the browser tests only."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
 def _required() -> bool:
     return os.environ.get("BROWSER_TESTS_REQUIRED") == "1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
