@@ -49,7 +49,9 @@ class Branch(models.Model):
 class TransactionOffice(models.Model):
     """A district transaction office (Phòng giao dịch, PGD), or the branch's own team."""
 
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="offices")
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="offices", verbose_name=_("chi nhánh")
+    )
     code = models.CharField(_("mã"), max_length=10, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     former_district = models.CharField(_("huyện cũ"), max_length=100, blank=True)
@@ -75,7 +77,12 @@ class AdministrativeUnit(models.Model):
     name = models.CharField(_("tên"), max_length=200)
     level = models.CharField(_("cấp"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("đơn vị cấp trên"),
     )
     valid_from = models.DateField(_("hiệu lực từ"))
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
@@ -328,7 +335,10 @@ class StaffProfile(models.Model):
     """Ties a staff login to its transaction office; no office means branch level (sees all)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("tài khoản"),
     )
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, verbose_name=_("chi nhánh"))
     office = models.ForeignKey(

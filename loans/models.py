@@ -188,14 +188,24 @@ class ScheduleVersion(models.Model):
         REVERSAL = "reversal", _("Hủy bút toán giải ngân")
         TAKEON = "takeon", _("Chuyển đổi dữ liệu")
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="schedule_versions")
+    loan = models.ForeignKey(
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="schedule_versions",
+        verbose_name=_("khoản vay"),
+    )
     number = models.PositiveIntegerField(_("phiên bản"))
     effective_from = models.DateField(_("hiệu lực từ"))
     reason = models.CharField(_("lý do"), max_length=20, choices=Reason.choices)
     note = models.TextField(_("ghi chú"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ngày tạo"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
     )
 
     class Meta:
@@ -214,9 +224,14 @@ class Instalment(models.Model):
     """A principal instalment (kỳ trả gốc) of one schedule version."""
 
     version = models.ForeignKey(
-        ScheduleVersion, on_delete=models.PROTECT, related_name="instalments"
+        ScheduleVersion,
+        on_delete=models.PROTECT,
+        related_name="instalments",
+        verbose_name=_("phiên bản lịch trả nợ"),
     )
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="instalments", verbose_name=_("khoản vay")
+    )
     seq = models.PositiveSmallIntegerField(_("kỳ"))
     due_date = models.DateField(_("ngày đến hạn"))
     principal = models.BigIntegerField(_("số gốc phải trả"))
@@ -378,13 +393,20 @@ class LoanTransaction(models.Model):
 class LoanFreeze(models.Model):
     """A freezing of the debt (khoanh nợ, Decision 50/2010 as amended by 08/2021): no accrual."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="freezes")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="freezes", verbose_name=_("khoản vay")
+    )
     start = models.DateField(_("từ ngày"))
     end = models.DateField(_("đến ngày"), null=True, blank=True)
     decision_ref = models.CharField(_("quyết định khoanh nợ"), max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ngày tạo"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
     )
     history = HistoricalRecords()
 
@@ -405,9 +427,18 @@ class PositionSnapshot(models.Model):
     """A loan's position at the end of a business day, written by the nightly arrears job."""
 
     as_of = models.DateField(_("ngày số liệu"))
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="snapshots")
-    office = models.ForeignKey(TransactionOffice, on_delete=models.PROTECT, related_name="+")
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("khoản vay")
+    )
+    office = models.ForeignKey(
+        TransactionOffice,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phòng giao dịch"),
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("chương trình")
+    )
     outstanding_principal = models.BigIntegerField(_("dư nợ"))
     principal_due = models.BigIntegerField(_("gốc đến hạn"))
     overdue_principal = models.BigIntegerField(_("gốc quá hạn"))
@@ -454,12 +485,16 @@ class PostingRequest(models.Model):
     """An idempotency record: one key, one operation, one outcome, replayed on a retry."""
 
     key = models.CharField(_("khóa chống trùng"), max_length=100, unique=True)
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="+")
-    operation = models.CharField(max_length=30)
-    fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="+", verbose_name=_("khoản vay")
+    )
+    operation = models.CharField(max_length=30, verbose_name=_("nghiệp vụ"))
+    fingerprint = models.CharField(max_length=64, verbose_name=_("dấu nội dung yêu cầu"))
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("mã kết quả trả lời")
+    )
+    response_body = models.JSONField(null=True, blank=True, verbose_name=_("nội dung trả lời"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("ngày tạo"))
 
     class Meta:
         verbose_name = _("yêu cầu ghi sổ")

@@ -1,6 +1,7 @@
 """Programmes, their loan lines and effective-dated rates: the branch edits, officers look."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from borrowers.admin.base import BranchManagedAdmin, is_branch_level
 from core.admin import money_display
@@ -133,13 +134,13 @@ class FeeRuleAdmin(BranchManagedAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.display(description="chia xã/huyện/tỉnh/TW (%)")
+    @admin.display(description=_("chia xã/huyện/tỉnh/TW (%)"))
     def split_display(self, obj: FeeRule) -> str:
         if obj.payee != FeeRule.Payee.ASSOCIATION:
             return "–"
         return " / ".join(f"{share.normalize():f}" for share in obj.shares)
 
-    @admin.display(description="điều kiện chất lượng")
+    @admin.display(description=_("điều kiện chất lượng"))
     def quality_display(self, obj: FeeRule) -> str:
         if obj.overdue_ratio_threshold is None:
             return "–"

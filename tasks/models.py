@@ -59,7 +59,12 @@ class JobRun(models.Model):
         _("tiến triển lần cuối"), null=True, blank=True, default=timezone.now
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người chạy"),
     )
 
     class Meta:
@@ -100,7 +105,9 @@ class JobPartition(models.Model):
         DONE = "done", _("Hoàn thành")
         FAILED = "failed", _("Lỗi")
 
-    run = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="partitions")
+    run = models.ForeignKey(
+        JobRun, on_delete=models.CASCADE, related_name="partitions", verbose_name=_("lần chạy")
+    )
     office = models.ForeignKey(
         TransactionOffice,
         verbose_name=_("phòng giao dịch"),

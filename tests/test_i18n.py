@@ -16,7 +16,7 @@ from django.utils import translation
 
 from borrowers.models import Borrower, TransactionOffice
 from loans import services
-from loans.models import Loan
+from loans.models import Loan, PositionSnapshot
 from tests.api.conftest import API, token_client
 from tests.conftest import approved_loan
 
@@ -239,3 +239,191 @@ def test_plural_model_names_are_english_plurals_and_vietnamese_unchanged():
         assert str(Loan._meta.verbose_name_plural) == "loans"
         assert str(Borrower._meta.verbose_name_plural) == "borrowing households"
         assert str(TransactionOffice._meta.verbose_name_plural) == "transaction offices"
+
+
+# --- the Vietnamese catalogue: Django's strings that its own vi catalogue leaves in English ---
+
+VI_DIR = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES"
+DJANGO_DIR = Path(__import__("django").__file__).parent
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_vietnamese_catalogue_is_complete_and_compiled(domain):
+    po = VI_DIR / f"{domain}.po"
+    entries = parse_po(po)
+    header = entries[0]["msgstr"][0]
+    assert "Language: vi\n" in header and "Plural-Forms: nplurals=1; plural=0;\n" in header
+    messages = entries[1:]
+    assert messages
+    assert [e["msgid"] for e in messages if "fuzzy" in e["flags"]] == []
+    # Vietnamese has one plural form.
+    assert [e["msgid"] for e in messages if set(e["msgstr"]) != {0} or not e["msgstr"][0]] == []
+    assert [
+        e["msgid"]
+        for e in messages
+        if sorted(PLACEHOLDER.findall(e["msgid_plural"] or e["msgid"]))
+        != sorted(PLACEHOLDER.findall(e["msgstr"][0]))
+    ] == []
+    with (VI_DIR / f"{domain}.mo").open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)._catalog
+    stale = []
+    for e in messages:
+        msgid = e["msgid"] if e["msgctxt"] is None else f"{e['msgctxt']}\x04{e['msgid']}"
+        key = msgid if e["msgid_plural"] is None else (msgid, 0)
+        if catalogue.get(key) != e["msgstr"][0]:
+            stale.append(e["msgid"])
+    assert stale == [], f"recompile {domain}.po: {stale}"
+
+
+# Texts that read the same in Vietnamese.
+SAME_IN_VIETNAMESE = {"…", "%(class_name)s %(instance)s"}
+
+
+def _untranslated_under_vi(source: Path, domain: str) -> list[str]:
+    """msgids of Django's English source catalogue that stay English under `vi`."""
+    from django.utils.translation.trans_real import DjangoTranslation
+
+    catalogue = DjangoTranslation("vi", domain=domain)
+    left = []
+    for e in parse_po(source)[1:]:
+        if e["msgid"] in SAME_IN_VIETNAMESE:
+            continue
+        if e["msgid_plural"] is not None:
+            shown = catalogue.ngettext(e["msgid"], e["msgid_plural"], 1)
+        elif e["msgctxt"] is not None:
+            shown = catalogue.pgettext(e["msgctxt"], e["msgid"])
+        else:
+            shown = catalogue.gettext(e["msgid"])
+        if shown == e["msgid"]:
+            left.append(e["msgid"])
+    return left
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_every_string_of_django_admin_is_vietnamese_under_vi(domain):
+    source = DJANGO_DIR / "contrib" / "admin" / "locale" / "en" / "LC_MESSAGES" / f"{domain}.po"
+    assert _untranslated_under_vi(source, domain) == []
+
+
+ENGLISH_SLIPS = [
+    "Please correct",
+    "Show counts",
+    "Hide counts",
+    "Skip to main content",
+    "Toggle theme",
+    "Filter navigation items",
+    "Toggle navigation",
+]
+
+
+def test_the_admin_pages_show_no_english_under_vi(cast, household, client):
+    from django.urls import reverse
+
+    client.force_login(cast.alice)
+    pages = {
+        "index": client.get("/admin/"),
+        "households": client.get(reverse("admin:borrowers_borrower_changelist"), {"_facets": 1}),
+        "refused": client.post(reverse("admin:borrowers_borrower_add"), {"national_id": "1"}),
+        "positions": client.get(reverse("admin:loans_positionsnapshot_changelist")),
+    }
+    assert pages["refused"].status_code == 200
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert [slip for slip in ENGLISH_SLIPS if slip in html] == [], name
+
+
+def test_every_list_column_is_vietnamese_and_translated_to_english():
+    """Each changelist column of the project's admin: its Vietnamese heading under vi, another
+    under en ("LOAN", "OFFICE" were field names without a verbose name)."""
+    from django.contrib import admin
+    from django.contrib.admin.utils import label_for_field
+
+    columns = [
+        (model, name, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model.__module__.split(".")[0] in PROJECT_APPS
+        for name in model_admin.list_display
+        if name not in ("__str__", "action_checkbox", "id")  # "ID" reads the same
+    ]
+    assert len(columns) > 50
+    same = []
+    for model, name, model_admin in columns:
+        with translation.override("vi"):
+            vietnamese = str(label_for_field(name, model, model_admin))
+        with translation.override("en"):
+            english = str(label_for_field(name, model, model_admin))
+        if vietnamese == english:
+            same.append(f"{model._meta.label}.{name}: {vietnamese}")
+    assert same == []
+    with translation.override("vi"):
+        snapshot = [
+            str(label_for_field(name, PositionSnapshot, None))
+            for name in ("loan", "office", "programme")
+        ]
+    assert snapshot == ["khoản vay", "phòng giao dịch", "chương trình"]
+
+
+# --- model fields: a Vietnamese name, translated to English ------------------------------------
+
+PROJECT_APPS = {"borrowers", "loans", "programmes", "tasks", "core"}
+
+
+def _project_fields():
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model.__module__.split(".")[0] not in PROJECT_APPS:
+            continue
+        historical = model.__name__.startswith("Historical")
+        for field in model._meta.get_fields():
+            if not field.concrete or (field.auto_created and field.primary_key):
+                continue
+            if historical and (field.name == "id" or field.name.startswith("history_")):
+                continue  # the copied key and django-simple-history's own columns
+            yield model, field
+
+
+def test_every_model_field_has_a_vietnamese_name_translated_to_english():
+    from django.utils.functional import Promise
+
+    fields = list(_project_fields())
+    assert len(fields) > 200
+    unmarked = [
+        f"{m._meta.label}.{f.name}" for m, f in fields if not isinstance(f.verbose_name, Promise)
+    ]
+    assert unmarked == [], "verbose_name=_('...') missing"
+    with translation.override("en"):
+        english = {(m, f.name): str(f.verbose_name) for m, f in fields}
+    with translation.override("vi"):
+        vietnamese = {(m, f.name): str(f.verbose_name) for m, f in fields}
+    untranslated = [
+        f"{m._meta.label}.{name}"
+        for (m, name), text in vietnamese.items()
+        if english[(m, name)] == text
+    ]
+    assert untranslated == [], "no English in locale/en"
+
+
+# --- the report pages under en --------------------------------------------------------------
+
+
+@pytest.fixture
+def back_to_vietnamese():
+    yield
+    translation.activate(settings.LANGUAGE_CODE)  # a request under `en` leaves it active
+
+
+def test_the_report_pages_are_english_under_en(cast, client, back_to_vietnamese):
+    client.force_login(cast.carol)
+    headers = {"Accept-Language": "en"}
+    portfolio = client.get("/admin/reports/portfolioreport/", headers=headers).content.decode()
+    assert "Portfolio report" in portfolio and "Báo cáo dư nợ" not in portfolio
+    for english in ("Lending and collections", "Arrears ageing", "Group by", "Show report"):
+        assert english in portfolio, english
+    assert "Outstanding by programme (đồng)" in portfolio  # the chart's title
+    ageing = client.get(
+        "/admin/reports/portfolioreport/arrears-ageing/", headers=headers
+    ).content.decode()
+    for english in ("Arrears ageing report", "Ageing bucket", "Overdue more than 360 days"):
+        assert english in ageing, english
+    assert "Quá hạn" not in ageing

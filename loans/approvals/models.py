@@ -54,7 +54,7 @@ class ApprovalRequest(models.Model):
     decided_at = models.DateTimeField(_("ngày duyệt"), null=True, blank=True)
     reason = models.TextField(_("lý do"), blank=True)
     outcome = models.JSONField(_("kết quả"), null=True, blank=True)
-    decision_key = models.CharField(max_length=100, blank=True)
+    decision_key = models.CharField(max_length=100, blank=True, verbose_name=_("khóa quyết định"))
 
     class Meta:
         verbose_name = _("yêu cầu duyệt")
@@ -103,7 +103,10 @@ class RiskDossier(models.Model):
         verbose_name=_("yêu cầu duyệt"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người lập"),
     )
     created_at = models.DateTimeField(_("ngày lập"), auto_now_add=True)
 

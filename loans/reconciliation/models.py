@@ -55,35 +55,67 @@ class ReconciliationLine(models.Model):
     of these lines; the keys are kept as they were when the month was reconciled."""
 
     reconciliation = models.ForeignKey(
-        Reconciliation, on_delete=models.CASCADE, related_name="lines"
+        Reconciliation,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("đối chiếu tháng"),
     )
     loan = models.ForeignKey(
         "loans.Loan", on_delete=models.CASCADE, related_name="+", verbose_name=_("khoản vay")
     )
     office = models.ForeignKey(
-        "borrowers.TransactionOffice", on_delete=models.PROTECT, related_name="+"
+        "borrowers.TransactionOffice",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phòng giao dịch"),
     )
     transaction_point = models.ForeignKey(
-        "borrowers.TransactionPoint", on_delete=models.PROTECT, related_name="+"
+        "borrowers.TransactionPoint",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("điểm giao dịch"),
     )
     savings_group = models.ForeignKey(
-        "borrowers.SavingsGroup", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.SavingsGroup",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("tổ TK&VV"),
     )
     programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("chương trình"),
     )
     # The managing (commune) association and its parents at each level, if any.
     association = models.ForeignKey(
-        "borrowers.Association", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.Association",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hội đoàn thể"),
     )
     district_association = models.ForeignKey(
-        "borrowers.Association", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.Association",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hội cấp huyện"),
     )
     province_association = models.ForeignKey(
-        "borrowers.Association", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.Association",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hội cấp tỉnh"),
     )
     central_association = models.ForeignKey(
-        "borrowers.Association", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.Association",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hội cấp trung ương"),
     )
     opening_outstanding = models.BigIntegerField(_("dư nợ đầu kỳ"))
     disbursed = models.BigIntegerField(_("giải ngân trong tháng"))
@@ -129,10 +161,16 @@ class FeePayment(models.Model):
         CENTRAL = "central", _("Hội cấp trung ương")
 
     reconciliation = models.ForeignKey(
-        Reconciliation, on_delete=models.CASCADE, related_name="fees"
+        Reconciliation,
+        on_delete=models.CASCADE,
+        related_name="fees",
+        verbose_name=_("đối chiếu tháng"),
     )
     office = models.ForeignKey(
-        "borrowers.TransactionOffice", on_delete=models.PROTECT, related_name="+"
+        "borrowers.TransactionOffice",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phòng giao dịch"),
     )
     savings_group = models.ForeignKey(
         "borrowers.SavingsGroup",
@@ -181,7 +219,10 @@ class Discrepancy(models.Model):
         ROLL_FORWARD = "roll_forward", _("Dư nợ đầu kỳ + phát sinh ≠ dư nợ cuối kỳ")
 
     reconciliation = models.ForeignKey(
-        Reconciliation, on_delete=models.CASCADE, related_name="discrepancies"
+        Reconciliation,
+        on_delete=models.CASCADE,
+        related_name="discrepancies",
+        verbose_name=_("đối chiếu tháng"),
     )
     loan = models.ForeignKey(
         "loans.Loan", on_delete=models.CASCADE, related_name="+", verbose_name=_("khoản vay")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from core.db import read_connection, replica_lag_seconds, report_reads
 from programmes.models import Programme
@@ -25,13 +26,13 @@ from .result import Measure, Report, merge_groups
 from .source import grouped, position_totals
 
 PORTFOLIO_MEASURES = [
-    Measure("loans", "Số món vay", "count"),
-    Measure("borrowers", "Số hộ vay", "count"),
-    Measure("outstanding_principal", "Dư nợ"),
-    Measure("overdue_principal", "Nợ quá hạn"),
-    Measure("overdue_ratio", "Tỷ lệ nợ quá hạn", "ratio"),
-    Measure("frozen_principal", "Nợ khoanh"),
-    Measure("interest_arrears", "Lãi tồn đọng"),
+    Measure("loans", gettext_noop("Số món vay"), "count"),
+    Measure("borrowers", gettext_noop("Số hộ vay"), "count"),
+    Measure("outstanding_principal", gettext_noop("Dư nợ")),
+    Measure("overdue_principal", gettext_noop("Nợ quá hạn")),
+    Measure("overdue_ratio", gettext_noop("Tỷ lệ nợ quá hạn"), "ratio"),
+    Measure("frozen_principal", gettext_noop("Nợ khoanh")),
+    Measure("interest_arrears", gettext_noop("Lãi tồn đọng")),
 ]
 # Journal kinds summed by the flows report (a reversed entry and its reversal both drop out).
 FLOW_KINDS = {
@@ -42,31 +43,31 @@ FLOW_KINDS = {
     "interest_written_off": "interest_write_off",
 }
 FLOW_MEASURES = [
-    Measure("disbursed", "Doanh số cho vay"),
-    Measure("principal_collected", "Doanh số thu nợ gốc"),
-    Measure("interest_collected", "Lãi đã thu"),
-    Measure("written_off", "Nợ gốc đã xóa"),
-    Measure("interest_written_off", "Lãi đã xóa"),
-    Measure("new_loans", "Số món vay mới", "count"),
-    Measure("closed_loans", "Số món hết dư nợ", "count"),
+    Measure("disbursed", gettext_noop("Doanh số cho vay")),
+    Measure("principal_collected", gettext_noop("Doanh số thu nợ gốc")),
+    Measure("interest_collected", gettext_noop("Lãi đã thu")),
+    Measure("written_off", gettext_noop("Nợ gốc đã xóa")),
+    Measure("interest_written_off", gettext_noop("Lãi đã xóa")),
+    Measure("new_loans", gettext_noop("Số món vay mới"), "count"),
+    Measure("closed_loans", gettext_noop("Số món hết dư nợ"), "count"),
 ]
 DECREE_28_MEASURES = [
-    Measure("households_reached", "Số hộ được vay trong kỳ", "count"),
-    Measure("households_reached_minority", "trong đó: hộ dân tộc thiểu số", "count"),
-    Measure("households_reached_kinh", "trong đó: hộ dân tộc Kinh", "count"),
-    Measure("disbursed", "Doanh số cho vay trong kỳ"),
-    Measure("loans", "Số món còn dư nợ", "count"),
-    Measure("borrowers", "Số hộ còn dư nợ", "count"),
-    Measure("outstanding_principal", "Dư nợ cuối kỳ"),
-    Measure("overdue_principal", "Nợ quá hạn cuối kỳ"),
-    Measure("overdue_ratio", "Tỷ lệ nợ quá hạn", "ratio"),
+    Measure("households_reached", gettext_noop("Số hộ được vay trong kỳ"), "count"),
+    Measure("households_reached_minority", gettext_noop("trong đó: hộ dân tộc thiểu số"), "count"),
+    Measure("households_reached_kinh", gettext_noop("trong đó: hộ dân tộc Kinh"), "count"),
+    Measure("disbursed", gettext_noop("Doanh số cho vay trong kỳ")),
+    Measure("loans", gettext_noop("Số món còn dư nợ"), "count"),
+    Measure("borrowers", gettext_noop("Số hộ còn dư nợ"), "count"),
+    Measure("outstanding_principal", gettext_noop("Dư nợ cuối kỳ")),
+    Measure("overdue_principal", gettext_noop("Nợ quá hạn cuối kỳ")),
+    Measure("overdue_ratio", gettext_noop("Tỷ lệ nợ quá hạn"), "ratio"),
 ]
 KINH = "Kinh"
 TITLES = {
-    "portfolio": "Báo cáo dư nợ",
-    "flows": "Báo cáo doanh số cho vay, thu nợ",
-    "arrears_ageing": "Báo cáo tuổi nợ quá hạn",
-    "decree_28": "Báo cáo cho vay theo Nghị định 28/2022/NĐ-CP",
+    "portfolio": gettext_noop("Báo cáo dư nợ"),
+    "flows": gettext_noop("Báo cáo doanh số cho vay, thu nợ"),
+    "arrears_ageing": gettext_noop("Báo cáo tuổi nợ quá hạn"),
+    "decree_28": gettext_noop("Báo cáo cho vay theo Nghị định 28/2022/NĐ-CP"),
 }
 
 
@@ -122,9 +123,9 @@ def bucket_title(label: str) -> str:
 
 def ageing_measures() -> list[Measure]:
     measures = [
-        Measure("loans", "Số món vay", "count"),
-        Measure("outstanding_principal", "Dư nợ"),
-        Measure("overdue_principal", "Nợ quá hạn"),
+        Measure("loans", gettext_noop("Số món vay"), "count"),
+        Measure("outstanding_principal", gettext_noop("Dư nợ")),
+        Measure("overdue_principal", gettext_noop("Nợ quá hạn")),
     ]
     for label in bucket_labels():
         slug, title = bucket_slug(label), bucket_title(label)

@@ -3,19 +3,24 @@
 Horizontal bars, because the labels (offices, programmes) are long Vietnamese names.
 """
 
+import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from core.money import group_digits
 
 ROW_HEIGHT = 24
+LINE_HEIGHT = 14
 LABEL_WIDTH = 230
 VALUE_WIDTH = 120
 TITLE_HEIGHT = 28
+# Characters of a label's line: a longer label wraps onto more lines, never cut, so that
+# "PGD NHCSXH huyện Văn Lãng" and "PGD NHCSXH huyện Văn Quan" stay told apart.
 MAX_LABEL = 34
 COLOURS = {"blue": "#417690", "red": "#ba2121", "amber": "#c28b00"}
 
@@ -23,6 +28,24 @@ COLOURS = {"blue": "#417690", "red": "#ba2121", "amber": "#c28b00"}
 def dots(amount: int) -> str:
     """1234567 -> '1.234.567' (Vietnamese grouping)."""
     return group_digits(int(amount))
+
+
+def label_lines(label: str) -> list[str]:
+    """The label wrapped at spaces into lines of at most MAX_LABEL characters (a longer word
+    is split); the whole label, always."""
+    return textwrap.wrap(label, MAX_LABEL, break_on_hyphens=False) or [""]
+
+
+def _label(lines: list[str], label: str, y: int) -> str:
+    spans = "".join(
+        f'<tspan x="{LABEL_WIDTH - 6}" dy="{0 if index == 0 else LINE_HEIGHT}">'
+        f"{escape(line)}</tspan>"
+        for index, line in enumerate(lines)
+    )
+    return (
+        f'<text x="{LABEL_WIDTH - 6}" y="{y + 16}" text-anchor="end">'
+        f"<title>{escape(label)}</title>{spans}</text>"
+    )
 
 
 def bar_chart(
@@ -35,7 +58,9 @@ def bar_chart(
 ) -> SafeString:
     """An SVG of one bar per (label, value), scaled to the largest value; labels escaped."""
     area = width - LABEL_WIDTH - VALUE_WIDTH
-    height = TITLE_HEIGHT + ROW_HEIGHT * max(len(bars), 1) + 8
+    wrapped = [label_lines(label) for label, _value in bars]
+    heights = [ROW_HEIGHT + LINE_HEIGHT * (len(lines) - 1) for lines in wrapped]
+    height = TITLE_HEIGHT + (sum(heights) if bars else ROW_HEIGHT) + 8
     top = max((value for _label, value in bars), default=0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -45,18 +70,17 @@ def bar_chart(
         f'<text x="0" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
     if not bars:
-        parts.append(f'<text x="0" y="{TITLE_HEIGHT + 16}">Không có số liệu</text>')
-    for index, (label, value) in enumerate(bars):
-        y = TITLE_HEIGHT + index * ROW_HEIGHT
+        parts.append(f'<text x="0" y="{TITLE_HEIGHT + 16}">{escape(_("Không có số liệu"))}</text>')
+    y = TITLE_HEIGHT
+    for (label, value), lines, row_height in zip(bars, wrapped, heights, strict=True):
         length = 0 if top <= 0 else round(area * Decimal(value) / Decimal(top), 1)
-        short = label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
         parts += [
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 16}" text-anchor="end">'
-            f"<title>{escape(label)}</title>{escape(short)}</text>",
+            _label(lines, label, y),
             f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{max(length, 0)}" '
             f'height="{ROW_HEIGHT - 8}" fill="{COLOURS[colour]}"/>',
             f'<text x="{LABEL_WIDTH + float(length) + 6}" y="{y + 16}">'
             f"{escape(shown(value))}</text>",
         ]
+        y += row_height
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from borrowers.models import (
     AdministrativeUnit,
@@ -26,7 +27,9 @@ from borrowers.models import (
 )
 from programmes.models import LoanPurpose, Programme
 
-UNKNOWN_NAME = "Không xác định"
+UNKNOWN_NAME = gettext_noop("Không xác định")
+# The headings of the code columns (result.Report.table: "Mã " + the label, lower case).
+CODE_HEADINGS = [gettext_noop("Mã chương trình"), gettext_noop("Mã dòng vay")]
 # Successor links followed for the current commune; DOMAIN.md: chains are short (one merger).
 SUCCESSOR_DEPTH = 3
 # Association levels below the central one: commune -> district -> province -> central.
@@ -113,7 +116,7 @@ DIMENSIONS: dict[str, Dimension] = {
     for d in [
         Dimension(
             "programme",
-            "Chương trình",
+            gettext_noop("Chương trình"),
             ("programme__code",),
             numeric=False,
             name_key="programme_name",
@@ -121,7 +124,7 @@ DIMENSIONS: dict[str, Dimension] = {
         ),
         Dimension(
             "loan_line",
-            "Dòng vay",
+            gettext_noop("Dòng vay"),
             ("programme__code", "purpose__code"),
             numeric=False,
             name_key="loan_line_name",
@@ -130,50 +133,50 @@ DIMENSIONS: dict[str, Dimension] = {
         ),
         Dimension(
             "office",
-            "Phòng giao dịch",
+            gettext_noop("Phòng giao dịch"),
             ("office_id",),
             name_key="office_name",
             names=_pairs(TransactionOffice.objects.all, "id"),
         ),
         Dimension(
             "transaction_point",
-            "Điểm giao dịch",
+            gettext_noop("Điểm giao dịch"),
             ("transaction_point_id",),
             name_key="transaction_point_name",
             names=_pairs(TransactionPoint.objects.all, "id"),
         ),
         Dimension(
             "commune",
-            "Xã/phường (hiện nay)",
+            gettext_noop("Xã/phường (hiện nay)"),
             ("transaction_point__commune_id",),  # + its successors, see Dimension.exprs
             name_key="commune_name",
             names=_pairs(AdministrativeUnit.objects.all, "id"),
         ),
         Dimension(
             "former_commune",
-            "Xã cũ (trước 01/7/2025)",
+            gettext_noop("Xã cũ (trước 01/7/2025)"),
             ("transaction_point__commune_id",),
             name_key="former_commune_name",
             names=_pairs(AdministrativeUnit.objects.all, "id"),
         ),
         Dimension(
             "association",
-            "Hội đoàn thể nhận ủy thác",
+            gettext_noop("Hội đoàn thể nhận ủy thác"),
             ("savings_group__association_id",),
             name_key="association_name",
             names=_pairs(Association.objects.all, "id"),
         ),
         Dimension(
             "savings_group",
-            "Tổ TK&VV",
+            gettext_noop("Tổ TK&VV"),
             ("savings_group_id",),
             name_key="savings_group_name",
             names=_pairs(SavingsGroup.objects.all, "id"),
         ),
-        Dimension("ethnicity", "Dân tộc", ("borrower__ethnicity",), numeric=False),
+        Dimension("ethnicity", gettext_noop("Dân tộc"), ("borrower__ethnicity",), numeric=False),
         Dimension(
             "household_category",
-            "Loại hộ",
+            gettext_noop("Loại hộ"),
             ("borrower__household_category",),
             numeric=False,
             name_key="household_category_name",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from borrowers.models import (
     AdministrativeUnit,
@@ -77,19 +78,19 @@ class ReportFilters:
     def described(self) -> list[tuple[str, str]]:
         """The filters as (Vietnamese label, value) lines for a report's header."""
         labels = [
-            ("office", "Phòng giao dịch"),
-            ("programme", "Chương trình"),
-            ("transaction_point", "Điểm giao dịch"),
-            ("association", "Hội đoàn thể"),
-            ("commune", "Xã/phường"),
-            ("savings_group", "Tổ TK&VV"),
+            ("office", gettext_noop("Phòng giao dịch")),
+            ("programme", gettext_noop("Chương trình")),
+            ("transaction_point", gettext_noop("Điểm giao dịch")),
+            ("association", gettext_noop("Hội đoàn thể")),
+            ("commune", gettext_noop("Xã/phường")),
+            ("savings_group", gettext_noop("Tổ TK&VV")),
         ]
         lines = [(label, str(getattr(self, name))) for name, label in labels if getattr(self, name)]
         if self.office_ids is not None and self.office is None:
             names = TransactionOffice.objects.filter(pk__in=self.office_ids).values_list(
                 "name", flat=True
             )
-            lines.insert(0, ("Phạm vi", ", ".join(names) or "—"))
+            lines.insert(0, (gettext_noop("Phạm vi"), ", ".join(names) or "—"))
         return lines
 
 

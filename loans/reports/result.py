@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.money import ratio
 
@@ -13,9 +14,9 @@ from .dimensions import UNKNOWN_NAME, Dimension
 from .params import ReportRequest
 
 SOURCE_LABELS = {
-    "snapshot": "Số liệu cuối ngày do tác vụ đêm ghi lại",
-    "engine": "Tính trực tiếp từ sổ nhật ký giao dịch",
-    "journal": "Sổ nhật ký giao dịch, theo ngày giá trị",
+    "snapshot": gettext_noop("Số liệu cuối ngày do tác vụ đêm ghi lại"),
+    "engine": gettext_noop("Tính trực tiếp từ sổ nhật ký giao dịch"),
+    "journal": gettext_noop("Sổ nhật ký giao dịch, theo ngày giá trị"),
 }
 
 
@@ -166,19 +167,19 @@ class Report:
         )
 
     def parameters(self) -> list[tuple[str, str]]:
-        lines = [("Báo cáo", self.title)]
+        lines = [(gettext_noop("Báo cáo"), self.title)]
         if self.request.as_of is not None:
-            lines.append(("Số liệu đến hết ngày", f"{self.request.as_of:%d/%m/%Y}"))
+            lines.append((gettext_noop("Số liệu đến hết ngày"), f"{self.request.as_of:%d/%m/%Y}"))
         else:
-            lines.append(("Từ ngày", f"{self.request.start:%d/%m/%Y}"))
-            lines.append(("Đến ngày", f"{self.request.end:%d/%m/%Y}"))
-        grouping = ", ".join(dim.label for dim in self.dims) or "Toàn bộ"
-        lines.append(("Nhóm theo", grouping))
+            lines.append((gettext_noop("Từ ngày"), f"{self.request.start:%d/%m/%Y}"))
+            lines.append((gettext_noop("Đến ngày"), f"{self.request.end:%d/%m/%Y}"))
+        grouping = ", ".join(dim.label for dim in self.dims) or gettext_noop("Toàn bộ")
+        lines.append((gettext_noop("Nhóm theo"), grouping))
         lines += self.request.filters.described()
         if self.source:
             source = SOURCE_LABELS[self.source]
             if self.source_date:
                 source += f", ngày {self.source_date:%d/%m/%Y}"
-            lines.append(("Nguồn số liệu", source))
-        lines.append(("Lập lúc", f"{timezone.localtime():%d/%m/%Y %H:%M}"))
+            lines.append((gettext_noop("Nguồn số liệu"), source))
+        lines.append((gettext_noop("Lập lúc"), f"{timezone.localtime():%d/%m/%Y %H:%M}"))
         return lines

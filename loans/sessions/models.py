@@ -77,12 +77,17 @@ class Posting(models.Model):
     idempotency_key = models.CharField(
         _("khóa chống trùng"), max_length=100, null=True, blank=True, unique=True
     )
-    fingerprint = models.CharField(max_length=64, blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, verbose_name=_("mã kiểm tra nội dung")
+    )
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người ghi sổ"),
     )
     posted_at = models.DateTimeField(_("ghi sổ lúc"), auto_now_add=True)
-    response_body = models.JSONField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True, verbose_name=_("kết quả đã trả lời"))
 
     class Meta:
         abstract = True
@@ -123,9 +128,17 @@ class CollectionSheet(Posting):
 class SheetEntry(models.Model):
     """A loan journal entry created by a sheet."""
 
-    sheet = models.ForeignKey(CollectionSheet, on_delete=models.PROTECT, related_name="entries")
+    sheet = models.ForeignKey(
+        CollectionSheet,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("bảng thu của tổ"),
+    )
     transaction = models.OneToOneField(
-        LoanTransaction, on_delete=models.PROTECT, related_name="session_sheet_entry"
+        LoanTransaction,
+        on_delete=models.PROTECT,
+        related_name="session_sheet_entry",
+        verbose_name=_("bút toán"),
     )
 
     def __str__(self) -> str:
@@ -136,10 +149,16 @@ class SheetSavingsEntry(models.Model):
     """A savings journal entry created by a sheet (deposit, withdrawal, principal from savings)."""
 
     sheet = models.ForeignKey(
-        CollectionSheet, on_delete=models.PROTECT, related_name="savings_entries"
+        CollectionSheet,
+        on_delete=models.PROTECT,
+        related_name="savings_entries",
+        verbose_name=_("bảng thu của tổ"),
     )
     transaction = models.OneToOneField(
-        SavingsTransaction, on_delete=models.PROTECT, related_name="session_sheet_entry"
+        SavingsTransaction,
+        on_delete=models.PROTECT,
+        related_name="session_sheet_entry",
+        verbose_name=_("bút toán tiết kiệm"),
     )
 
     def __str__(self) -> str:
@@ -150,10 +169,16 @@ class DisbursementList(Posting):
     """The session's disbursement list (danh sách giải ngân)."""
 
     session = models.ForeignKey(
-        Session, on_delete=models.PROTECT, related_name="disbursement_lists"
+        Session,
+        on_delete=models.PROTECT,
+        related_name="disbursement_lists",
+        verbose_name=_("phiên giao dịch"),
     )
     transactions = models.ManyToManyField(
-        LoanTransaction, through="DisbursementEntry", related_name="+"
+        LoanTransaction,
+        through="DisbursementEntry",
+        related_name="+",
+        verbose_name=_("bút toán"),
     )
 
     class Meta:
@@ -165,9 +190,17 @@ class DisbursementList(Posting):
 
 
 class DisbursementEntry(models.Model):
-    list = models.ForeignKey(DisbursementList, on_delete=models.PROTECT, related_name="entries")
+    list = models.ForeignKey(
+        DisbursementList,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("danh sách giải ngân"),
+    )
     transaction = models.OneToOneField(
-        LoanTransaction, on_delete=models.PROTECT, related_name="session_disbursement_entry"
+        LoanTransaction,
+        on_delete=models.PROTECT,
+        related_name="session_disbursement_entry",
+        verbose_name=_("bút toán"),
     )
 
     def __str__(self) -> str:
@@ -178,17 +211,30 @@ class SessionFeePayment(models.Model):
     """The payment, once per session, of the last reconciled month's leader commissions and
     association fees to the point's groups (the amounts of reconciliation.FeePayment)."""
 
-    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="fee_payment")
-    transaction_point = models.ForeignKey(
-        TransactionPoint, on_delete=models.PROTECT, related_name="+"
+    session = models.OneToOneField(
+        Session,
+        on_delete=models.PROTECT,
+        related_name="fee_payment",
+        verbose_name=_("phiên giao dịch"),
     )
-    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.PROTECT, related_name="+")
+    transaction_point = models.ForeignKey(
+        TransactionPoint,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("điểm giao dịch"),
+    )
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.PROTECT, related_name="+", verbose_name=_("kỳ đối chiếu")
+    )
     leader_commission = models.BigIntegerField(_("hoa hồng tổ trưởng (đồng)"))
     association_fee = models.BigIntegerField(_("phí ủy thác cấp xã (đồng)"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người ghi"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("thời điểm ghi"))
 
     class Meta:
         verbose_name = _("chi trả hoa hồng, phí ủy thác tại phiên")
@@ -208,10 +254,13 @@ class ReceiptCounter(models.Model):
     """The last receipt number used at a point in a year (locked with select_for_update)."""
 
     transaction_point = models.ForeignKey(
-        TransactionPoint, on_delete=models.PROTECT, related_name="+"
+        TransactionPoint,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("điểm giao dịch"),
     )
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(verbose_name=_("năm"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("số biên lai cuối đã cấp"))
 
     class Meta:
         constraints = [
@@ -225,8 +274,15 @@ class ReceiptCounter(models.Model):
 class Receipt(models.Model):
     """A receipt 01/BL given to a member at a session: interest and savings."""
 
-    sheet = models.ForeignKey(CollectionSheet, on_delete=models.PROTECT, related_name="receipts")
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="+")
+    sheet = models.ForeignKey(
+        CollectionSheet,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("bảng thu của tổ"),
+    )
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="+", verbose_name=_("hộ vay")
+    )
     number = models.CharField(_("số biên lai"), max_length=50, unique=True)
     interest = models.BigIntegerField(_("lãi (đồng)"), default=0)
     principal = models.BigIntegerField(_("gốc (đồng)"), default=0)

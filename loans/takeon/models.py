@@ -38,8 +38,15 @@ class ImportBatch(models.Model):
 class TakeOnLoan(models.Model):
     """A loan as the file gave it at C: the opening entries' source, and the check's target."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="loans_taken")
-    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="takeon")
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="loans_taken",
+        verbose_name=_("đợt chuyển đổi"),
+    )
+    loan = models.OneToOneField(
+        Loan, on_delete=models.PROTECT, related_name="takeon", verbose_name=_("khoản vay")
+    )
     disbursed_total = models.BigIntegerField(_("đã giải ngân (theo tệp)"))
     outstanding_principal = models.BigIntegerField(_("dư nợ tại ngày chuyển đổi"))
     interest_arrears = models.BigIntegerField(_("lãi tồn đọng"))

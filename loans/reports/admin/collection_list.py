@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import savings_groups_for
@@ -41,7 +42,7 @@ def collection_list_page(request, page_context: Callable[..., dict]):
         form=form,
         cl=cl,
         header=exports.collection_list_header(cl) if cl else [],
-        headings=[label for _key, label in columns.COLLECTION_COLUMNS],
+        headings=[gettext(label) for _key, label in columns.COLLECTION_COLUMNS],
         rows=[[columns.shown(key, row.get(key)) for key in keys] for row in rows],
         totals={key: columns.shown(key, v) for key, v in (cl.totals if cl else {}).items()},
         query=request.GET.urlencode(),

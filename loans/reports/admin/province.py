@@ -6,12 +6,16 @@ admin index under Reports, with its view permission, and scoped to the user's of
 the same `borrowers.selectors` as everything else.
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from borrowers.models import AdministrativeUnit
 from borrowers.selectors import (
@@ -28,7 +32,6 @@ from .. import exports
 from ..builders import (
     TITLES,
     bucket_labels,
-    bucket_title,
     build_report,
     decree_28_group_by,
     default_as_of,
@@ -37,14 +40,15 @@ from ..charts import bar_chart, dots
 from ..dimensions import DIMENSIONS
 from ..models import PortfolioReport
 from ..params import FILTER_NAMES, ReportFilters, ReportRequest
-from ..result import Report
+from ..result import SOURCE_LABELS, Report
+from .ageing import ageing_table, bucket_heading
 
 # kind -> (url suffix, tab label, takes a period)
 PAGES = {
-    "portfolio": ("", "Dư nợ", False),
-    "flows": ("flows/", "Doanh số cho vay, thu nợ", True),
-    "arrears_ageing": ("arrears-ageing/", "Tuổi nợ quá hạn", False),
-    "decree_28": ("decree-28/", "Nghị định 28", True),
+    "portfolio": ("", gettext_noop("Dư nợ"), False),
+    "flows": ("flows/", gettext_noop("Doanh số cho vay, thu nợ"), True),
+    "arrears_ageing": ("arrears-ageing/", gettext_noop("Tuổi nợ quá hạn"), False),
+    "decree_28": ("decree-28/", gettext_noop("Nghị định 28"), True),
 }
 DEFAULT_GROUP_BY = {
     "portfolio": ["programme"],
@@ -57,29 +61,29 @@ DEFAULT_GROUP_BY = {
 class ReportForm(forms.Form):
     """The report's parameters, with every choice limited to the user's offices."""
 
-    as_of = DateField(label="Số liệu đến hết ngày")
-    date_from = DateField(label="Từ ngày")
-    date_to = DateField(label="Đến ngày")
+    as_of = DateField(label=_("Số liệu đến hết ngày"))
+    date_from = DateField(label=_("Từ ngày"))
+    date_to = DateField(label=_("Đến ngày"))
     group_by = forms.MultipleChoiceField(
-        label="Nhóm theo",
+        label=_("Nhóm theo"),
         required=False,
-        choices=[(d.key, d.label) for d in DIMENSIONS.values()],
+        choices=[(d.key, _(d.label)) for d in DIMENSIONS.values()],
         widget=forms.CheckboxSelectMultiple,
     )
-    office = forms.ModelChoiceField(label="Phòng giao dịch", queryset=None, required=False)
+    office = forms.ModelChoiceField(label=_("Phòng giao dịch"), queryset=None, required=False)
     programme = forms.ModelChoiceField(
-        label="Chương trình", queryset=Programme.objects.all(), required=False
+        label=_("Chương trình"), queryset=Programme.objects.all(), required=False
     )
     transaction_point = forms.ModelChoiceField(
-        label="Điểm giao dịch", queryset=None, required=False
+        label=_("Điểm giao dịch"), queryset=None, required=False
     )
-    association = forms.ModelChoiceField(label="Hội đoàn thể", queryset=None, required=False)
+    association = forms.ModelChoiceField(label=_("Hội đoàn thể"), queryset=None, required=False)
     commune = forms.ModelChoiceField(
-        label="Xã/phường (hiện nay hoặc cũ)",
+        label=_("Xã/phường (hiện nay hoặc cũ)"),
         queryset=AdministrativeUnit.objects.filter(level="commune").order_by("name"),
         required=False,
     )
-    savings_group = forms.ModelChoiceField(label="Tổ TK&VV", queryset=None, required=False)
+    savings_group = forms.ModelChoiceField(label=_("Tổ TK&VV"), queryset=None, required=False)
 
     def __init__(self, data, *, user, kind: str):
         super().__init__(data)
@@ -97,9 +101,9 @@ class ReportForm(forms.Form):
         today = timezone.localdate()
         for name in ("as_of", "date_from", "date_to"):
             if data.get(name) and data[name] > today:
-                self.add_error(name, "Ngày không được sau ngày hôm nay.")
+                self.add_error(name, _("Ngày không được sau ngày hôm nay."))
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_from", "Từ ngày phải trước hoặc bằng đến ngày.")
+            self.add_error("date_from", _("Từ ngày phải trước hoặc bằng đến ngày."))
         return data
 
     def report_request(self) -> ReportRequest:
@@ -138,28 +142,50 @@ def with_defaults(query, kind: str):
 # --- what the page shows -------------------------------------------------------------------
 
 
+def cell(value, kind: str) -> str:
+    """A figure as a page shows it: amounts `1.234.567`, ratios `1,23 %`."""
+    if value is None:
+        return ""
+    if kind in ("money", "count"):
+        return dots(value)
+    if kind == "ratio":
+        return format_percent(value)
+    return str(value)
+
+
+def page_parameters(report: Report) -> list[tuple[str, str]]:
+    """The report's parameters in the interface language (the files keep the Vietnamese)."""
+    shown = []
+    for label, value in report.parameters()[1:]:
+        if label == "Nhóm theo":
+            value = ", ".join(gettext(d.label) for d in report.dims) or gettext("Toàn bộ")
+        elif label == "Nguồn số liệu" and report.source:
+            value = gettext(SOURCE_LABELS[report.source])
+            if report.source_date:
+                value = gettext("%(source)s, ngày %(d)s") % {
+                    "source": value,
+                    "d": f"{report.source_date:%d/%m/%Y}",
+                }
+        shown.append((gettext(label), value))
+    return shown
+
+
 def shown_table(report: Report) -> dict:
-    """Headings, rows and totals as text: amounts `1.234.567`, ratios `1,23 %`."""
+    """Headings, rows and totals (the footer's one line) as text; the ageing table pivoted."""
+    if report.kind == "arrears_ageing":
+        return ageing_table(report, cell)
     table = report.table()
-
-    def cell(value, kind: str) -> str:
-        if value is None:
-            return ""
-        if kind in ("money", "count"):
-            return dots(value)
-        if kind == "ratio":
-            return format_percent(value)
-        return str(value)
-
     return {
-        "columns": table.columns,
+        "columns": [replace(c, heading=gettext(c.heading)) for c in table.columns],
         "rows": [
             [(cell(row.get(c.key), c.kind), c.kind != "text") for c in table.columns]
             for row in table.rows
         ],
-        "totals": [
-            (cell(v, c.kind), c.kind != "text")
-            for v, c in zip(table.totals_row(), table.columns, strict=True)
+        "footer": [
+            [
+                (cell(v, c.kind), c.kind != "text")
+                for v, c in zip(table.totals_row(), table.columns, strict=True)
+            ]
         ],
     }
 
@@ -184,9 +210,9 @@ def portfolio_charts(request: ReportRequest) -> list:
         sums[0] += row["overdue_principal"]
         sums[1] += row["outstanding_principal"]
     return [
-        bar_chart("Dư nợ theo chương trình (đồng)", sorted(programmes.items())),
+        bar_chart(gettext("Dư nợ theo chương trình (đồng)"), sorted(programmes.items())),
         bar_chart(
-            "Tỷ lệ nợ quá hạn theo phòng giao dịch",
+            gettext("Tỷ lệ nợ quá hạn theo phòng giao dịch"),
             [(name, ratio(*sums)) for name, sums in sorted(offices.items())],
             shown=format_percent,
             colour="red",
@@ -199,17 +225,17 @@ def ageing_charts(report: Report) -> list:
     slugs = [label.replace("-", "_").replace(">", "over_") for label in labels]
     return [
         bar_chart(
-            "Nợ quá hạn theo số ngày quá hạn (đồng)",
+            gettext("Nợ quá hạn theo số ngày quá hạn (đồng)"),
             [
-                (bucket_title(label), report.totals[f"overdue_principal_{slug}"])
+                (bucket_heading(label), report.totals[f"overdue_principal_{slug}"])
                 for label, slug in zip(labels, slugs, strict=True)
             ],
             colour="red",
         ),
         bar_chart(
-            "Số món vay theo số ngày quá hạn",
+            gettext("Số món vay theo số ngày quá hạn"),
             [
-                (bucket_title(label), report.totals[f"loans_{slug}"])
+                (bucket_heading(label), report.totals[f"loans_{slug}"])
                 for label, slug in zip(labels, slugs, strict=True)
             ],
             colour="amber",
@@ -223,8 +249,8 @@ def decree_28_charts(report: Report) -> list:
     bars = [(row["programme_name"] or "", row["outstanding_principal"]) for row in report.rows]
     reached = [(row["programme_name"] or "", row["households_reached"]) for row in report.rows]
     return [
-        bar_chart("Dư nợ cuối kỳ theo dòng vay (đồng)", bars),
-        bar_chart("Số hộ được vay trong kỳ theo dòng vay", reached, colour="amber"),
+        bar_chart(gettext("Dư nợ cuối kỳ theo dòng vay (đồng)"), bars),
+        bar_chart(gettext("Số hộ được vay trong kỳ theo dòng vay"), reached, colour="amber"),
     ]
 
 
@@ -275,7 +301,8 @@ class ReportAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": TITLES[kind],
+            "title": gettext(TITLES[kind]),
+            "parameters": page_parameters(report) if report else [],
             "kind": kind,
             "form": form,
             "media": self.media + form.media,
@@ -302,4 +329,6 @@ class ReportAdmin(admin.ModelAdmin):
             kind: reverse(prefix + (kind if suffix else "changelist"))
             for kind, (suffix, _label, _period) in PAGES.items()
         }
-        return [(urls[kind], label, kind == current) for kind, (_s, label, _p) in PAGES.items()]
+        return [
+            (urls[kind], gettext(label), kind == current) for kind, (_s, label, _p) in PAGES.items()
+        ]

@@ -62,6 +62,22 @@ def _table(keys: list[str], rows: list[dict]) -> list[list[str]]:
     return [[columns.shown(key, row.get(key)) for key in keys] for row in rows]
 
 
+def _sections(level: str, report: dict) -> list[dict]:
+    """The page's tables (principal, interest, fees), each with the level's keys first."""
+    sections = []
+    for title, keys, figures in columns.page_sections(level):
+        sections.append(
+            {
+                "title": _(title),
+                "headings": [_(columns.LABELS[key]) for key in [*keys, *figures]],
+                "keys": len(keys),
+                "rows": _table([*keys, *figures], report["rows"]),
+                "totals": _table(figures, [report["totals"]])[0],
+            }
+        )
+    return sections
+
+
 class DiscrepancyInline(admin.TabularInline):
     """The loans behind each discrepancy, in the user's offices."""
 
@@ -160,7 +176,6 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         report = reconciliation_report(recon, request.user, level=level, filters=filters)
         if (fmt := request.GET.get("format")) in exports.FORMATS:
             return exports.reconciliation_download(report).response(fmt)
-        keys = columns.reconciliation_columns(level)
         context = self._context(
             request,
             _("Đối chiếu tháng %(m)s") % {"m": f"{recon.month:%m/%Y}"},
@@ -168,9 +183,7 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             status=run_status(recon),
             form=form,
             level_label=_(columns.LEVEL_LABELS[level]),
-            headings=[columns.LABELS[key] for key in keys],
-            rows=_table(keys, report["rows"]),
-            totals=_table(keys[1:], [report["totals"]])[0],
+            sections=_sections(level, report),
             discrepancies=report["discrepancies"],
             query=request.GET.urlencode(),
         )
@@ -186,9 +199,9 @@ class ReconciliationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             request,
             _("Phí ủy thác, hoa hồng tháng %(m)s") % {"m": f"{recon.month:%m/%Y}"},
             recon=recon,
-            leader_headings=[columns.LABELS[key] for key in columns.LEADER_COLUMNS],
+            leader_headings=[_(columns.LABELS[key]) for key in columns.LEADER_COLUMNS],
             leaders=_table(columns.LEADER_COLUMNS, statement["leaders"]),
-            association_headings=[columns.LABELS[c] for c in columns.ASSOCIATION_FEE_COLUMNS],
+            association_headings=[_(columns.LABELS[c]) for c in columns.ASSOCIATION_FEE_COLUMNS],
             associations=_table(columns.ASSOCIATION_FEE_COLUMNS, statement["associations"]),
             totals={key: columns.shown(key, v) for key, v in statement["totals"].items()},
         )
