@@ -179,7 +179,9 @@ class MonthlySavingsLine(models.Model):
     its journal. Written by the reconciliation job (tasks), replaced with the office's lines."""
 
     reconciliation = models.ForeignKey(
-        "reconciliation.Reconciliation", on_delete=models.CASCADE, related_name="savings_lines",
+        "reconciliation.Reconciliation",
+        on_delete=models.CASCADE,
+        related_name="savings_lines",
         verbose_name=_("kỳ đối chiếu"),
     )
     account = models.ForeignKey(
