@@ -109,7 +109,11 @@ def test_a_disbursement_above_the_threshold_waits_for_a_second_person(
     assert_fits(page, "5-approved")
 
     page.goto(f"/admin/loans/loan/{approved.pk}/change/")
-    expect(page.locator("#content")).to_contain_text("20.000.000")
+    expect(page.locator("#content")).to_contain_text("Đang vay")
+    # The journal's one line: the disbursement of 20,000,000 on 10/01/2025, by the officer.
+    line = page.locator("tr", has_text="Giải ngân").filter(has_text="10/01/2025")
+    expect(line).to_contain_text("20.000.000 ₫")
+    expect(line).to_contain_text(officer.username)
     assert_fits(page, "6-loan-disbursed")
 
 
