@@ -30,8 +30,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 # --- Secrets and debugging ------------------------------------------------------------------
-# DEBUG shows tracebacks, settings and the environment to whoever triggers an error: only for a
-# developer's own machine (`make run` turns it on and says so).
+# DEBUG shows tracebacks and settings to whoever triggers an error: a developer's machine only.
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Keys anyone can read (this file, the repository's history) sign nothing in production.
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
@@ -48,22 +47,19 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # --- HTTPS (behind a TLS proxy such as nginx: deploy/nginx.conf.example) -------------------------
-# DJANGO_HTTPS=true: the site is only ever served over HTTPS. The proxy terminates TLS and says
-# so in X-Forwarded-Proto (it must set that header itself, never pass the client's on).
+# DJANGO_HTTPS=true: HTTPS only. The proxy terminates TLS and sets X-Forwarded-Proto itself.
 HTTPS = env_bool("DJANGO_HTTPS", False)
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    # A year, subdomains included, and eligible for the browsers' preload lists: once a browser
-    # has seen it, it will not speak plain HTTP to the host for that long.
+    # A year, subdomains included, preloadable: browsers then refuse plain HTTP for that long.
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-# Proxies in front (deploy/nginx.conf.example is one). Only behind them is X-Forwarded-For read
-# for the client's address (login lockouts, API throttles); without, anybody could pick the
-# address that their failed logins are counted against.
+# Proxies in front: only behind them is X-Forwarded-For read for the client's address (login
+# lockouts, API throttles); else anybody could pick the address their failures count against.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1" if HTTPS else "0"))
 
 INSTALLED_APPS = [
@@ -137,14 +133,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 # Default: an SQLite file in the project. IMMEDIATE transactions make concurrent writers queue on
 # the database lock instead of failing with "database is locked" when a read turns into a write.
-#
-# On PostgreSQL, as a bank runs it: the app connects (DATABASE_URL) as a role that owns nothing
-# and may only INSERT and SELECT the journals; the schema's owner (DATABASE_OWNER_URL) runs the
-# migrations and the grants. With DATABASE_OWNER_URL set, these commands connect as the owner.
-# (The bulk loaders too: they COPY with constraints dropped, and TRUNCATE what they replace.)
+# On PostgreSQL the app (DATABASE_URL) owns nothing and may only INSERT and SELECT the journals;
+# the owner (DATABASE_OWNER_URL, when set) runs these commands: migrations, grants, bulk loaders.
 OWNER_COMMANDS = {"migrate", "grant_app_role", "seed_demo", "generate_portfolio", "bench"}
-# Append-only journals: the app's role may INSERT and SELECT them, never UPDATE, DELETE or
-# TRUNCATE (tasks/management/commands/grant_app_role.py). A new journal joins with one line.
+# Append-only journals: the app's role may INSERT and SELECT them only (grant_app_role).
 APPEND_ONLY_JOURNALS = [
     "loans.LoanTransaction",
     "savings.SavingsTransaction",
@@ -166,8 +158,7 @@ DATABASES = {
         _database_url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
     )
 }
-# Reports on a read replica (core/db.py): a PostgreSQL streaming replica of this database. In
-# tests it is the test database's name on the replica's host (MIRROR), which replication fills.
+# Reports on a PostgreSQL streaming replica (core/db.py); in tests it MIRRORs the default.
 if os.environ.get("REPORTS_DATABASE_URL"):
     DATABASES["reports"] = dj_database_url.parse(os.environ["REPORTS_DATABASE_URL"])
     DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
@@ -180,8 +171,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    # The covering indexes' INCLUDE columns are for PostgreSQL's index-only scans; SQLite
-    # builds the same indexes on their key columns, which is all it can use.
+    # The covering indexes' INCLUDE columns are for PostgreSQL; SQLite indexes the keys only.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -202,17 +192,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-# Each parameter on its own: ten failures for one username (from anywhere) lock that account,
-# ten failures from one address (for any usernames) lock that address.
+# Each on its own: failures for one username lock it, failures from one address lock that.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-# The log names the account and the address (never the password): that is what an operator
-# needs to see who is being guessed at, and from where.
+# The log names the account and the address (never the password): who is guessed, from where.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 AXES_VERBOSE = False  # no start-up banner on every command; failures and lockouts are logged
 AXES_LOCKOUT_CALLABLE = "config.error_views.locked_out"
-# Behind the proxy every request comes from 127.0.0.1: the client's own address is read as the
-# API's throttles read it (X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies).
+# The client's address as the API's throttles read it (behind TRUSTED_PROXY_COUNT proxies).
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 
 # --- Internationalisation: Vietnamese first, English available ------------------------------
@@ -245,10 +232,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(2_621_440)))
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------------------
-# Scripts only from this site's own files: no inline script, no inline event handler, no CDN
-# (the Swagger UI is served from drf-spectacular-sidecar, its start-up script from its own
-# URL). Inline styles stay allowed: the admin and the report pages (server-drawn SVG charts)
-# use them, and a style cannot run code.
+# Scripts only from this site's own files: no inline script or handler, no CDN (Swagger UI from
+# drf-spectacular-sidecar). Inline styles stay (admin, SVG charts): a style cannot run code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -265,8 +250,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Cache (the API's throttle counters) -----------------------------------------------------
-# Per process by default; with several web processes, point them at one Redis so that the
-# rates hold for the site, not for each process.
+# Per process by default; several web processes share one Redis so the rates hold site-wide.
 if os.environ.get("DJANGO_CACHE_URL"):
     CACHES = {
         "default": {
@@ -309,8 +293,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Loans, postings, positions, jobs and reports of a VBSP branch.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and the Swagger UI are behind the API's login; the UI's files are this site's
-    # own static files (drf-spectacular-sidecar): no CDN, which deployments cannot reach anyway.
+    # The schema and the Swagger UI are behind the API's login; the UI's files are our own.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -347,14 +330,10 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "vbsp")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Jobs that recover from a lost worker (issue 12). The tasks acknowledge late: a partition
-# whose worker dies mid-run stays unacknowledged in Redis and is handed to another worker once
-# its visibility timeout has passed. So the timeout must exceed the longest a task may run (else
-# a partition still running would be handed out a second time), and the closer it is to that
-# limit, the sooner a lost partition runs again. The limit is sized to one partition (one
-# office): ~1 s per 15,000 loans here (bench: 1M loans in ~55 offices, 48 s on one worker), so
-# 10 minutes leave a hundredfold margin for a large office on a busy server; a lost partition
-# is redelivered within 15 minutes plus one sweep of the unacknowledged tasks (every minute).
+# Lost workers (issue 12): tasks acknowledge late, so a dead worker's partition is handed to
+# another once its visibility timeout passes; the timeout must exceed the task time limit. The
+# limit fits one office (~1 s per 15,000 loans: bench 1M loans, ~55 offices, 48 s on one worker),
+# so 10 minutes is a hundredfold margin; a lost partition reruns within 15 minutes plus a sweep.
 JOB_PARTITION_TIME_LIMIT = int(
     os.environ.get("JOB_PARTITION_TIME_LIMIT", os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 )
@@ -377,22 +356,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
     "unacked_restore_throttle": 1,
 }
-# A run none of whose partitions started or finished for this long is marked stalled (by a beat
-# task every JOB_STALL_CHECK_MINUTES, config/celery.py, and whenever runs are read): longer
-# than a partition may run and than the broker takes to hand a lost one to another worker, so
-# a stalled run is one that will not finish by itself: `run_arrears --resume RUN`, the admin's
-# button or POST /api/v1/jobs/{id}/resume/ runs what is left of it.
+# A run with no partition started or finished for this long is stalled (config/celery.py): it
+# will not finish by itself; `run_arrears --resume RUN`, the admin or the API resume it.
 JOB_STALLED_AFTER = int(
     os.environ.get(
         "JOB_STALLED_AFTER", str(CELERY_VISIBILITY_TIMEOUT + 2 * CELERY_UNACKED_RESTORE_INTERVAL)
     )
 )
-# Without a broker (tasks in-process), the admin's job pages run a job in a thread of the web
-# process after answering, so that they answer at once and show the run's progress; off, the
-# request that starts a run runs it (the tests, tests/conftest.py).
+# Without a broker the admin's job pages run a job in a thread after answering (progress shown
+# at once); off, the request that starts a run runs it (the tests, tests/conftest.py).
 JOB_PAGES_IN_BACKGROUND = env_bool("JOB_PAGES_IN_BACKGROUND", True)
-# Seconds a partition waits before it commits: for the test that kills a worker mid-partition
-# (tests/tasks/test_worker_recovery.py); 0 everywhere else.
+# Seconds a partition waits before it commits (tests/tasks/test_worker_recovery.py), else 0.
 JOB_PARTITION_TEST_DELAY = float(os.environ.get("JOB_PARTITION_TEST_DELAY", "0"))
 
 # --- Domain settings (DOMAIN.md decisions, configurable) -------------------------------------
@@ -402,10 +376,8 @@ AGEING_BUCKET_BOUNDS = [30, 90, 180, 360]
 OVERDUE_RATE_PERCENT = 130
 # Loans per chunk of the set-based position computation (memory stays flat whatever the total).
 POSITION_CHUNK_SIZE = int(os.environ.get("POSITION_CHUNK_SIZE", "20000"))
-# Offices a job run in one process (the command line, no broker) works on at once, each in its
-# own thread and database connection: most of a partition's time is PostgreSQL's, so two in
-# flight keep two cores busy. Only on PostgreSQL; SQLite has one writer at a time. Each office in
-# flight holds up to one chunk in memory (~150 MB at 20,000 loans), hence the default's cap.
+# Offices a job run in one process (no broker) works on at once, a thread and connection each
+# (PostgreSQL only; SQLite has one writer). Each holds up to one chunk (~150 MB at 20,000 loans).
 JOB_THREADS = int(os.environ.get("JOB_THREADS", str(min(4, os.cpu_count() or 1))))
 # Daily snapshots older than this are pruned; month-end snapshots are kept forever.
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "90"))

@@ -47,7 +47,7 @@ def receipts(loan: np.ndarray, days: np.ndarray, amount: np.ndarray) -> tuple[np
 
 def split_in_thousands(amount: np.ndarray, count: np.ndarray) -> np.ndarray:
     """Each amount over `count` parts rounded down to thousands, the last taking the rest
-    (loans.positions._split_in_thousands), flattened."""
+    (loans.positions.schedule._split_in_thousands), flattened."""
     part = amount // count // 1000 * 1000
     rows = np.repeat(part, count)
     last = np.cumsum(count) - 1

@@ -75,16 +75,7 @@ class People:
             "id": ids,
             "full_name": full_names,
             "full_name_folded": [folded[name] for name in full_names],
-            "national_id": [
-                f"{p:03d}{c}{y % 100:02d}{i % 1_000_000:06d}"
-                for p, c, y, i in zip(
-                    province.tolist(),
-                    century_sex.tolist(),
-                    born_year.tolist(),
-                    ids.tolist(),
-                    strict=True,
-                )
-            ],
+            "national_id": _national_ids(province, century_sex, born_year, ids),
             "date_of_birth": ("date", born),
             "gender": Choice(female.astype(np.int64), ["male", "female"]),
             "ethnicity": Choice(self.hh_ethnicity, ETHNIC_NAMES),
@@ -180,3 +171,13 @@ class People:
                     applies &= self.category == CATEGORIES.index(category)
                 rate[applies] = micro
         return rate
+
+
+def _national_ids(
+    province: np.ndarray, century_sex: np.ndarray, born_year: np.ndarray, ids: np.ndarray
+) -> list[str]:
+    """Twelve digits: province, century and sex, year of birth, a serial (the borrower's id)."""
+    columns = (province.tolist(), century_sex.tolist(), born_year.tolist(), ids.tolist())
+    return [
+        f"{p:03d}{c}{y % 100:02d}{i % 1_000_000:06d}" for p, c, y, i in zip(*columns, strict=True)
+    ]

@@ -1,174 +1,30 @@
-"""The officers' loan admin: approval, the loan page (terms, schedule, journal, position) and the
-posting forms, every one of them through `loans.services`; nothing financial is edited or deleted.
-"""
-
-from datetime import date
+"""The loan page: terms, schedule, journal and position, and the posting forms, every one
+of them through `loans.services`."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from borrowers.admin import BorrowerAdmin
 from borrowers.admin.base import ScopedOfficeFilter
-from borrowers.models import Borrower
-from borrowers.selectors import scope
-from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
+from core.admin import NoDeleteMixin, ScopedAdmin, money_display
 from core.admin_exports import ExportMixin
 from core.money import format_dong
 
-from . import forms
-from .admin_columns import (
-    POSITION_STATUS,
+from .. import forms
+from ..admin_columns import (
     LastPositionColumns,
-    SnapshotBucketFilter,
-    SnapshotStatusFilter,
-    SnapshotWords,
-    bucket_words,
     with_last_position,
 )
-from .models import (
-    Instalment,
+from ..models import (
     Loan,
-    LoanFreeze,
-    LoanTransaction,
-    PositionSnapshot,
-    ScheduleVersion,
 )
-from .selectors import get_loan_for, loans_for, position_of, schedule_in_force
-
-# Every amount of a position, in the order of the snapshot table's columns.
-POSITION_MONEY = [
-    f.name
-    for f in PositionSnapshot._meta.fields
-    if isinstance(f, models.BigIntegerField) and not f.primary_key
-]
-
-
-def position_rows(position: dict) -> list[tuple[str, str]]:
-    """A position as (Vietnamese label, shown value) rows, amounts as `1.234.567 ₫`."""
-
-    def label(key: str) -> str:
-        return PositionSnapshot._meta.get_field(key).verbose_name
-
-    rows = [(label(key), format_dong(position[key])) for key in POSITION_MONEY]
-    bucket = position["bucket"]
-    rows.append((label("days_past_due"), str(position["days_past_due"])))
-    rows.append((label("bucket"), bucket_words(bucket)))
-    rows.append((label("status"), POSITION_STATUS.get(position["status"], position["status"])))
-    return rows
-
-
-def render_position(loan: Loan, as_of: date) -> str:
-    if loan.first_disbursed_on is None:
-        return render_to_string("admin/loans/loan/position_table.html", {"as_of": as_of})
-    rows = position_rows(position_of(loan, as_of=as_of))
-    return render_to_string("admin/loans/loan/position_table.html", {"as_of": as_of, "rows": rows})
-
-
-# --- inlines ---------------------------------------------------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """A list on the parent's page: shown, never added to, changed or deleted."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class LoanPartInline(ReadOnlyInline):
-    """Part of the loan's own record: whoever may see the loan sees it."""
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("loans.view_loan") or request.user.has_perm(
-            "loans.change_loan"
-        )
-
-
-class ScheduleInline(LoanPartInline):
-    model = Instalment
-    verbose_name_plural = _("lịch trả gốc hiện hành")
-    fields = readonly_fields = ["seq", "due_date", "principal_display"]
-    principal_display = money_display(Instalment, "principal")
-
-    def get_queryset(self, request):
-        latest = ScheduleVersion.objects.filter(loan=OuterRef("loan")).order_by("-number")
-        return (
-            super()
-            .get_queryset(request)
-            .filter(version=Subquery(latest.values("pk")[:1]))
-            .order_by("seq")
-        )
-
-
-class JournalInline(LoanPartInline):
-    model = LoanTransaction
-    fk_name = "loan"
-    fields = readonly_fields = [
-        "id",
-        "value_date",
-        "kind",
-        "amount_display",
-        "receipt_number",
-        "reversal",
-        "note",
-        "posted_by",
-        "posted_at",
-    ]
-    amount_display = money_display(LoanTransaction, "amount")
-
-    def get_queryset(self, request):
-        reversed_q = LoanTransaction.objects.filter(reverses=OuterRef("pk"))
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("posted_by")
-            .annotate(is_reversed=Exists(reversed_q))
-            .order_by("value_date", "id")
-        )
-
-    @admin.display(description=_("hủy"))
-    def reversal(self, obj: LoanTransaction) -> str:
-        if obj.reverses_id:
-            return _("hủy bút toán #%(id)s") % {"id": obj.reverses_id}
-        return _("đã bị hủy") if obj.is_reversed else ""
-
-
-class HouseholdLoanInline(ReadOnlyInline):
-    model = Loan
-    show_change_link = True
-    fields = readonly_fields = [
-        "contract_number",
-        "programme",
-        "approved_on",
-        "approved_amount_display",
-        "outstanding_display",
-        "status",
-    ]
-    approved_amount_display = money_display(Loan, "approved_amount")
-    outstanding_display = money_display(Loan, "outstanding_principal")
-
-    def get_queryset(self, request):
-        return loans_for(request.user)
-
-
-# --- the loan --------------------------------------------------------------------------------
+from ..selectors import get_loan_for, loans_for, schedule_in_force
+from .inlines import JournalInline, ScheduleInline, render_position
 
 
 @admin.register(Loan)
@@ -373,123 +229,3 @@ class LoanAdmin(ExportMixin, LastPositionColumns, NoDeleteMixin, ScopedAdmin):
             **extra,
         }
         return TemplateResponse(request, "admin/loans/loan/service_form.html", context)
-
-
-# --- the journal and the other financial records: read-only ---------------------------------
-
-
-@admin.register(LoanTransaction)
-class JournalAdmin(ExportMixin, ReadOnlyMixin, ScopedAdmin):
-    export_fields = [
-        "id",
-        "value_date",
-        "loan",
-        "kind",
-        "amount",
-        "receipt_number",
-        "office",
-        "posted_by",
-        "posted_at",
-    ]
-    list_display = [
-        "id",
-        "value_date",
-        "loan",
-        "kind",
-        "amount_display",
-        "receipt_number",
-        "office",
-        "posted_by",
-        "posted_at",
-    ]
-    list_filter = ["kind", ("office", ScopedOfficeFilter), "value_date"]
-    list_select_related = ["loan", "office", "posted_by"]
-    search_fields = ["=loan__contract_number", "=receipt_number"]
-    fields = [
-        "loan",
-        "kind",
-        "value_date",
-        "amount_display",
-        "office",
-        "transaction_point",
-        "receipt_number",
-        "reverses",
-        "due_date",
-        "note",
-        "posted_by",
-        "posted_at",
-    ]
-    ordering = ["-id"]
-    amount_display = money_display(LoanTransaction, "amount")
-
-    def get_queryset(self, request):
-        return scope(LoanTransaction.objects.all(), request.user)
-
-
-@admin.register(PositionSnapshot)
-class PositionSnapshotAdmin(ExportMixin, SnapshotWords, ReadOnlyMixin, ScopedAdmin):
-    export_fields = [
-        "as_of",
-        "loan",
-        "office",
-        "programme",
-        "outstanding_principal",
-        "overdue_principal",
-        "days_past_due",
-        "interest_arrears",
-        "interest_accrued_not_due",
-        "overdue_rate_interest",
-        "bucket",
-        "status",
-    ]
-    list_display = [
-        "as_of",
-        "loan",
-        "office",
-        "programme",
-        "outstanding_display",
-        "overdue_display",
-        "days_past_due",
-        "arrears_display",
-        "bucket_display",
-        "status_display",
-    ]
-    list_filter = [
-        "as_of",
-        SnapshotBucketFilter,
-        SnapshotStatusFilter,
-        ("office", ScopedOfficeFilter),
-        "programme",
-    ]
-    list_select_related = ["loan", "office", "programme"]
-    search_fields = ["=loan__contract_number"]
-    outstanding_display = money_display(PositionSnapshot, "outstanding_principal")
-    overdue_display = money_display(PositionSnapshot, "overdue_principal")
-    arrears_display = money_display(PositionSnapshot, "interest_arrears")
-
-    def get_queryset(self, request):
-        return scope(PositionSnapshot.objects.all(), request.user)
-
-
-@admin.register(LoanFreeze)
-class LoanFreezeAdmin(ReadOnlyMixin, ScopedAdmin):
-    list_display = ["loan", "start", "end", "decision_ref", "created_by", "created_at"]
-    list_filter = [("loan__office", ScopedOfficeFilter)]
-    list_select_related = ["loan", "created_by"]
-    search_fields = ["=loan__contract_number", "decision_ref"]
-
-    def get_queryset(self, request):
-        return scope(LoanFreeze.objects.all(), request.user, office_field="loan__office")
-
-
-# The household's page lists its loans; registered here so `borrowers` never imports `loans`.
-admin.site.unregister(Borrower)
-
-
-@admin.register(Borrower)
-class HouseholdAdmin(BorrowerAdmin):
-    inlines = [*BorrowerAdmin.inlines, HouseholdLoanInline]
-
-    def get_inlines(self, request, obj):
-        # A household being created has no loans yet.
-        return self.inlines if obj is not None else BorrowerAdmin.inlines

@@ -1,0 +1,68 @@
+"""The nightly positions snapshot, one row per loan and day."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from borrowers.models import TransactionOffice
+from programmes.models import Programme
+
+from .loan import Loan
+
+
+class PositionSnapshot(models.Model):
+    """A loan's position at the end of a business day, written by the nightly arrears job."""
+
+    as_of = models.DateField(_("ngày số liệu"))
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("khoản vay")
+    )
+    office = models.ForeignKey(
+        TransactionOffice,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phòng giao dịch"),
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("chương trình")
+    )
+    outstanding_principal = models.BigIntegerField(_("dư nợ"))
+    principal_due = models.BigIntegerField(_("gốc đến hạn"))
+    overdue_principal = models.BigIntegerField(_("gốc quá hạn"))
+    days_past_due = models.IntegerField(_("số ngày quá hạn"))
+    interest_due = models.BigIntegerField(_("lãi phải trả"))
+    interest_paid = models.BigIntegerField(_("lãi đã trả"))
+    interest_arrears = models.BigIntegerField(_("lãi tồn đọng"))
+    interest_accrued_not_due = models.BigIntegerField(_("lãi dự thu chưa đến hạn"))
+    overdue_rate_interest = models.BigIntegerField(_("lãi quá hạn"))
+    bucket = models.CharField(_("nhóm tuổi nợ"), max_length=10)
+    status = models.CharField(_("tình trạng"), max_length=16)
+
+    class Meta:
+        verbose_name = _("số liệu dư nợ cuối ngày")
+        verbose_name_plural = pgettext_lazy("plural", "số liệu dư nợ cuối ngày")
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "loan"], name="uniq_snapshot_per_day"),
+        ]
+        indexes = [models.Index(fields=["as_of", "office"], name="snapshot_day_office")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} @ {self.as_of}"
+
+
+class SnapshotDay(models.Model):
+    """A day whose snapshot the nightly job completed: the rows it counted and when the run
+    began reading the journal. Written by the job when a run finishes; the reports read it to
+    decide whether the snapshot still holds (loans/reports/source.py), never the job's runs."""
+
+    as_of = models.DateField(_("ngày số liệu"), unique=True)
+    loans = models.PositiveIntegerField(_("số khoản vay"))
+    started_at = models.DateTimeField(_("bắt đầu"))
+    completed_at = models.DateTimeField(_("hoàn thành lúc"))
+
+    class Meta:
+        verbose_name = _("ngày có số liệu cuối ngày")
+        verbose_name_plural = pgettext_lazy("plural", "ngày có số liệu cuối ngày")
+
+    def __str__(self) -> str:
+        return f"{self.as_of}: {self.loans}"
