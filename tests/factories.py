@@ -131,6 +131,7 @@ def staff_user(username: str, *, office: TransactionOffice | None, branch: Branc
                 "tasks",
                 "programmes",
                 "savings",
+                "takeon",
                 "approvals",  # with bypass_four_eyes: the cast acts alone (roles: tests/approvals)
             ]
         )

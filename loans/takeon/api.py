@@ -8,6 +8,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from borrowers.selectors import office_ids_for
 from core.api import business_date
 
 from .services import Report, import_book
@@ -49,9 +50,13 @@ ImportReport = inline_serializer(
 
 
 class CanImport(permissions.IsAuthenticated):
+    """The take-on of a book is the branch's: branch-level staff with the permission."""
+
     def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and request.user.has_perm(
-            "takeon.add_importbatch"
+        return (
+            super().has_permission(request, view)
+            and office_ids_for(request.user) is None
+            and request.user.has_perm("takeon.add_importbatch")
         )
 
 

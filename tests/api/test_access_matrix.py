@@ -77,6 +77,7 @@ SHARED_ROUTES = [
     ("post", "/jobs/{id}/resume/", "job"),
     ("get", "/savings-rates/", None),
     ("post", "/savings-rates/", None),
+    ("post", "/imports/", None),
 ]
 # Documentation: behind the same login as the API.
 DOC_ROUTES = [("get", "/schema/", None), ("get", "/docs/", None), ("get", "/", None)]
@@ -236,6 +237,7 @@ def test_shared_routes_need_a_login_and_only_the_branch_starts_jobs(
             ("post", "/jobs/"),
             ("post", "/jobs/{id}/resume/"),
             ("post", "/savings-rates/"),  # the savings rate is written at branch level
+            ("post", "/imports/"),  # the take-on of a book is the branch's
         }
         if starts_job and who != "carol":
             assert status == 403, who
