@@ -13,7 +13,7 @@ from django.forms import ModelChoiceField, ModelForm
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .money import format_dong
+from .money import format_dong, format_rate
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -75,6 +75,18 @@ def money_display(model: type[Model], field: str) -> Callable[[Any, Model], str]
     @admin.display(description=label, ordering=field)
     def display(self: Any, obj: Model) -> str:
         return format_dong(getattr(obj, field))
+
+    return display
+
+
+def rate_display(model: type[Model], field: str) -> Callable[[Any, Model], str]:
+    """A list/readonly column showing a rate in % per year as `9,50 %` (core.money)."""
+
+    label = getattr(model._meta.get_field(field), "verbose_name", field)
+
+    @admin.display(description=label, ordering=field)
+    def display(self: Any, obj: Model) -> str:
+        return format_rate(getattr(obj, field))
 
     return display
 

@@ -100,6 +100,14 @@ def ratio(part: int, whole: int) -> Decimal:
     return (Decimal(scaled) * RATIO_QUANTUM).quantize(RATIO_QUANTUM)
 
 
+def format_rate(value: Decimal | None) -> str:
+    """A rate stored in percent per year (9.50 = 9,5 %/năm) with two decimals in the active
+    language, written like a ratio's percent: "9,50 %" in Vietnamese, "9.50%" in English."""
+    if value is None:
+        return ""
+    return format_percent(Decimal(value) / 100)
+
+
 def format_percent(value: Decimal | None) -> str:
     """A ratio (a fraction of 1) as a percent with two decimals in the active language:
     "9,45 %" in Vietnamese, "9.45%" in English; empty for None. The one display of a ratio on

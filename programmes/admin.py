@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.admin.base import BranchManagedAdmin, is_branch_level
-from core.admin import money_display
+from core.admin import money_display, rate_display
 
 from .models import FeeRule, InterestRate, LoanPurpose, Programme
 
@@ -107,13 +107,14 @@ class FeeRuleAdmin(BranchManagedAdmin):
         "name",
         "payee",
         "base",
-        "rate",
+        "rate_display",
         "split_display",
         "quality_display",
         "valid_from",
         "valid_to",
         "is_example",
     ]
+    rate_display = rate_display(FeeRule, "rate")
     list_filter = ["payee", "base", "is_example"]
     search_fields = ["name", "note"]
     fieldsets = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.admin.base import ScopedOfficeFilter
-from core.admin import NoDeleteMixin, ScopedAdmin, money_display
+from core.admin import NoDeleteMixin, ScopedAdmin, money_display, rate_display
 from core.admin_exports import ExportMixin
 from core.money import format_dong
 
@@ -74,7 +74,7 @@ class LoanAdmin(ExportMixin, LastPositionColumns, NoDeleteMixin, ScopedAdmin):
                     "grace_months",
                     "principal_frequency_months",
                     "due_day",
-                    "contract_rate",
+                    "contract_rate_display",
                     "first_disbursed_on",
                     "approved_list_ref",
                     "approved_list_date",
@@ -99,6 +99,7 @@ class LoanAdmin(ExportMixin, LastPositionColumns, NoDeleteMixin, ScopedAdmin):
     readonly_fields = [name for _title, spec in fieldsets for name in spec["fields"]]
 
     approved_amount_display = money_display(Loan, "approved_amount")
+    contract_rate_display = rate_display(Loan, "contract_rate")
     disbursed_display = money_display(Loan, "disbursed_total")
     repaid_display = money_display(Loan, "principal_repaid_total")
     written_off_display = money_display(Loan, "written_off_total")

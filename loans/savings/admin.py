@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from borrowers.admin.base import ScopedOfficeFilter
 from borrowers.models import Borrower
 from borrowers.selectors import borrowers_for, office_ids_for, scope
-from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display
+from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display, rate_display
 from core.money import format_dong
 from loans.admin import ReadOnlyInline
 from programmes.models import SavingsRate
@@ -24,9 +24,10 @@ from .models import SavingsAccount, SavingsTransaction
 @admin.register(SavingsRate)
 class SavingsRateAdmin(NoDeleteMixin, admin.ModelAdmin):
     form = SavingsRateForm
-    list_display = ["effective_from", "rate", "is_example", "note"]
+    list_display = ["effective_from", "rate_display", "is_example", "note"]
     readonly_fields = ["is_example"]
     ordering = ["-effective_from"]
+    rate_display = rate_display(SavingsRate, "rate")
 
     def _branch_level(self, request) -> bool:
         return office_ids_for(request.user) is None

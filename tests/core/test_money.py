@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from core.money import format_percent, ratio
+from core.money import format_percent, format_rate, ratio
 
 
 def test_a_ratio_is_a_fraction_of_one_rounded_half_up_to_six_places():
@@ -25,3 +25,14 @@ def test_a_ratio_reads_as_a_percent_with_two_decimals_in_each_language():
         assert format_percent(Decimal("0.094500")) == "9.45%"
         assert format_percent(Decimal("1.818131")) == "181.81%"
     assert format_percent(None) == ""
+
+
+def test_a_rate_in_percent_per_year_reads_like_a_ratios_percent():
+    # A contract rate stored as 9.50 (% per year) is 0.095 of the balance a year: "9,50 %" in
+    # Vietnamese, "9.50%" in English; the example savings rate 0.50 → "0,50 %".
+    with translation.override("vi"):
+        assert format_rate(Decimal("9.50")) == "9,50 %"
+        assert format_rate(Decimal("0.50")) == "0,50 %"
+    with translation.override("en"):
+        assert format_rate(Decimal("9.50")) == "9.50%"
+    assert format_rate(None) == ""

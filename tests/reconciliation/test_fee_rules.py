@@ -226,6 +226,7 @@ def test_the_branch_edits_rules_in_the_admin_and_officers_only_look(cast, client
     client.force_login(cast.carol)
     listing = client.get("/admin/programmes/feerule/").content.decode()
     assert "Ví dụ: hoa hồng tổ trưởng 8% lãi thực thu" in listing
+    assert "8,00 %" in listing  # the rate column, written as every percent is (core.money)
     form = {
         "name": rule.name,
         "payee": "group_leader",
