@@ -22,3 +22,12 @@ def get_approval_for(user, pk) -> ApprovalRequest:
 
 def pending_count_for(user) -> int:
     return approvals_for(user).filter(status=ApprovalRequest.Status.PENDING).count()
+
+
+def waiting_for(user) -> QuerySet[ApprovalRequest]:
+    """The pending requests this user may decide (the checker's queue, the dashboard's panel):
+    of their offices, never their own; none for a user who may not decide."""
+    pending = approvals_for(user).filter(status=ApprovalRequest.Status.PENDING)
+    if not user.has_perm("approvals.decide_approvalrequest"):
+        return pending.none()
+    return pending.exclude(maker=user)

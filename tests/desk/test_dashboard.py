@@ -214,9 +214,12 @@ def test_a_panel_whose_app_is_not_installed_is_left_out(night, cast, monkeypatch
     from desk import panels as registry
 
     shown = panels(browser(cast.alice))
-    assert "approvals" not in shown  # loans.approvals is not installed (yet)
     assert {"portfolio", "today", "due", "sessions", "jobs", "reconciliation"} <= set(shown)
-    # The same registry shows a panel once its app is there (here: one that always is).
+    assert "approvals" in shown  # loans.approvals is installed: its panel lights up
+    # The registry leaves out a panel whose app is missing, and shows one whose app is there.
+    missing = registry.Panel(
+        "missing", "Missing", "desk/panels/due.html", lambda r, t: {}, requires="loans.nothing"
+    )
     extra = registry.Panel(
         "extra",
         "Extra",
@@ -224,5 +227,6 @@ def test_a_panel_whose_app_is_not_installed_is_left_out(night, cast, monkeypatch
         lambda r, t: {"due": {"loans": 0, "principal": 0}},
         requires="loans",
     )
-    monkeypatch.setattr(registry, "PANELS", [*registry.PANELS, extra])
-    assert "extra" in panels(browser(cast.alice))
+    monkeypatch.setattr(registry, "PANELS", [*registry.PANELS, missing, extra])
+    shown = panels(browser(cast.alice))
+    assert "extra" in shown and "missing" not in shown
