@@ -16,7 +16,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 
-from core.api import ActionPermission, IntegerField, IntegerFilter, ScopedPrimaryKeyRelatedField
+from core.api import (
+    ActionPermission,
+    IntegerField,
+    IntegerFilter,
+    ModelSerializer,
+    ScopedPrimaryKeyRelatedField,
+)
 from core.errors import DomainError, validated
 
 from . import selectors, services
@@ -33,7 +39,7 @@ from .models import (
 # --- organisation (read-only reference data) -------------------------------------------------
 
 
-class OfficeSerializer(serializers.ModelSerializer):
+class OfficeSerializer(ModelSerializer):
     """A transaction office (Phòng giao dịch, PGD)."""
 
     class Meta:
@@ -41,7 +47,7 @@ class OfficeSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "branch", "former_district"]
 
 
-class TransactionPointSerializer(serializers.ModelSerializer):
+class TransactionPointSerializer(ModelSerializer):
     """A commune transaction point (Điểm giao dịch xã) and its monthly session day."""
 
     class Meta:
@@ -49,7 +55,7 @@ class TransactionPointSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "office", "commune", "session_day"]
 
 
-class AssociationSerializer(serializers.ModelSerializer):
+class AssociationSerializer(ModelSerializer):
     """An entrusting association (hội đoàn thể nhận ủy thác) at one level."""
 
     class Meta:
@@ -57,7 +63,7 @@ class AssociationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "level", "name", "parent", "office", "transaction_point"]
 
 
-class SavingsGroupSerializer(serializers.ModelSerializer):
+class SavingsGroupSerializer(ModelSerializer):
     """A savings-and-loan group (Tổ TK&VV) of one village."""
 
     office = serializers.IntegerField(
@@ -188,7 +194,7 @@ class NationalIdField(serializers.Field):
         return value
 
 
-class BorrowerSerializer(serializers.ModelSerializer):
+class BorrowerSerializer(ModelSerializer):
     """A borrowing household (hộ vay); its office and point follow its savings group."""
 
     national_id = NationalIdField(help_text="12-digit citizen ID (CCCD).")

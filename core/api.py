@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -36,7 +37,18 @@ class ActionPermission(permissions.IsAuthenticated):
         return perm is None or request.user.has_perm(perm)
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id, strictly an integer as `IntegerField` takes it (a database lookup would
+    turn "1_000" or "１" into an id)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        strict = isinstance(data, int) and not isinstance(data, bool)
+        if not strict and not (isinstance(data, str) and INTEGER_TEXT.fullmatch(data)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyRelatedField(PrimaryKeyRelatedField):
     """A related id looked up among the objects a selector lets the requesting user see."""
 
     def __init__(self, *, selector: Callable[[Any], QuerySet], **kwargs: Any) -> None:
@@ -69,6 +81,27 @@ class IntegerField(serializers.IntegerField):
 
 
 INTEGER_TEXT = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with the strict integers and ids of this module for the model's
+    integer fields and relations: every serializer of the API derives from it."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **{
+            field: IntegerField
+            for field in (
+                models.IntegerField,
+                models.BigIntegerField,
+                models.SmallIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField,
+            )
+        },
+    }
+    serializer_related_field = PrimaryKeyRelatedField
 
 
 def money(**kwargs: Any) -> serializers.IntegerField:

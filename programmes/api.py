@@ -6,10 +6,12 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
+from core.api import ModelSerializer
+
 from .models import InterestRate, LoanPurpose, Programme
 
 
-class LoanPurposeSerializer(serializers.ModelSerializer):
+class LoanPurposeSerializer(ModelSerializer):
     """A loan line (dòng vay) within a programme, with its own cap where the law sets one."""
 
     class Meta:
@@ -17,7 +19,7 @@ class LoanPurposeSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "max_amount"]
 
 
-class InterestRateSerializer(serializers.ModelSerializer):
+class InterestRateSerializer(ModelSerializer):
     """An annual rate (%/năm) in force from a date, general or for one household category."""
 
     class Meta:
@@ -31,7 +33,7 @@ class InterestRateSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(ModelSerializer):
     """A programme (chương trình cho vay) with its lines, rates and the general rate in force."""
 
     purposes = LoanPurposeSerializer(many=True, read_only=True)

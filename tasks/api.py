@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from borrowers.models import TransactionOffice
 from borrowers.selectors import office_ids_for, offices_for
-from core.api import ScopedPrimaryKeyRelatedField, business_date
+from core.api import ModelSerializer, ScopedPrimaryKeyRelatedField, business_date
 
 from . import tasks
 from .jobs import runs
@@ -21,7 +21,7 @@ from .models import JobPartition, JobRun
 from .selectors import can_start_for, job_runs_for, run_view_for
 
 
-class JobPartitionSerializer(serializers.ModelSerializer):
+class JobPartitionSerializer(ModelSerializer):
     """One office's part of a run: its status, how often it was tried, its counts."""
 
     counts = serializers.JSONField(read_only=True, help_text="The office's totals.")
@@ -32,7 +32,7 @@ class JobPartitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobRunSerializer(serializers.ModelSerializer):
+class JobRunSerializer(ModelSerializer):
     """A job run (lần chạy tác vụ) with its progress (0–100) and counts; an officer sees their
     office's part only (its partitions, their progress, counts and errors)."""
 

@@ -16,6 +16,7 @@ from borrowers.selectors import borrowers_for
 from core.api import (
     CodeRelatedField,
     IntegerField,
+    ModelSerializer,
     ScopedPrimaryKeyRelatedField,
     business_date,
     money,
@@ -40,7 +41,7 @@ def value_date(**kwargs) -> serializers.DateField:
 # --- outputs ---------------------------------------------------------------------------------
 
 
-class InstalmentSerializer(serializers.ModelSerializer):
+class InstalmentSerializer(ModelSerializer):
     """A principal instalment (kỳ trả gốc) of the schedule in force."""
 
     class Meta:
@@ -48,7 +49,7 @@ class InstalmentSerializer(serializers.ModelSerializer):
         fields = ["seq", "due_date", "principal"]
 
 
-class LoanSerializer(serializers.ModelSerializer):
+class LoanSerializer(ModelSerializer):
     """A loan and its balances; every field is server-owned once the loan is approved."""
 
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -154,7 +155,7 @@ def render_position(loan: Loan, *, as_of: date) -> dict:
     return PositionSerializer({**row, "loan": loan.pk, "as_of": as_of}).data
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(ModelSerializer):
     """A journal entry (bút toán); a reversal names the entry it reverses."""
 
     class Meta:
@@ -163,7 +164,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LoanBalancesSerializer(serializers.ModelSerializer):
+class LoanBalancesSerializer(ModelSerializer):
     """The loan's status and cached balances after a posting."""
 
     class Meta:

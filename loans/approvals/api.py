@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ActionPermission
+from core.api import ActionPermission, ModelSerializer
 from loans.api import LoanViewSet as BaseLoanViewSet
 from loans.api.views import IDEMPOTENCY_KEY, idempotency_key
 
@@ -18,7 +18,7 @@ from .roles import DECIDE
 from .selectors import approvals_for, get_approval_for
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(ModelSerializer):
     """A request (yêu cầu duyệt): the operation, its parameters, who asked, who decided, why."""
 
     class Meta:

@@ -28,6 +28,7 @@ from core.api import (
     ActionPermission,
     CodeRelatedField,
     IntegerField,
+    ModelSerializer,
     ScopedPrimaryKeyRelatedField,
     TextField,
     business_date,
@@ -91,7 +92,7 @@ class WithdrawalSerializer(serializers.Serializer):
     withdrawn_at = serializers.DateTimeField()
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(ModelSerializer):
     """An application with its status and steps; every field is server-owned once submitted."""
 
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)

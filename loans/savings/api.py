@@ -10,14 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from borrowers.selectors import borrowers_for, office_ids_for
-from core.api import business_date
+from core.api import ModelSerializer, business_date
 from programmes.models import SavingsRate
 
 from . import selectors
 from .models import SavingsTransaction
 
 
-class SavingsTransactionSerializer(serializers.ModelSerializer):
+class SavingsTransactionSerializer(ModelSerializer):
     """An entry of the household's savings journal; `delta` is how it moved the balance."""
 
     class Meta:
@@ -74,7 +74,7 @@ class BorrowerSavingsView(APIView):
         return Response(SavingsStatementSerializer(selectors.statement(borrower, on)).data)
 
 
-class SavingsRateSerializer(serializers.ModelSerializer):
+class SavingsRateSerializer(ModelSerializer):
     """A savings rate (%/năm) in force from `effective_from` for every balance."""
 
     class Meta:

@@ -14,7 +14,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from borrowers.selectors import savings_groups_for, transaction_points_for
-from core.api import ActionPermission, ScopedPrimaryKeyRelatedField, business_date, money
+from core.api import (
+    ActionPermission,
+    ModelSerializer,
+    ScopedPrimaryKeyRelatedField,
+    business_date,
+    money,
+)
 
 from ..api.views import IDEMPOTENCY_KEY, idempotency_key
 from . import services
@@ -32,7 +38,7 @@ class GroupField(ScopedPrimaryKeyRelatedField):
         super().__init__(selector=savings_groups_for, **kwargs)
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     transaction_point = ScopedPrimaryKeyRelatedField(selector=transaction_points_for)
     session_date = serializers.DateField(validators=[business_date])
     totals = serializers.SerializerMethodField()

@@ -9,11 +9,13 @@ Everything that Python's int() would also read - "1_000", full-width "１００�
 from datetime import date
 
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.api import IntegerField, money
+from borrowers.models import TransactionPoint
+from core.api import IntegerField, ModelSerializer, money
 from core.forms import IntegerField as FormIntegerField
 from core.forms import MoneyField
 from core.money import parse_dong
@@ -126,3 +128,45 @@ def test_a_repayment_in_the_admin_takes_the_vietnamese_grouping(client, cast, di
     )
     assert response.status_code == 302
     assert LoanTransaction.objects.get(receipt_number="BL-9").amount == 100_000
+
+
+# --- the same rule for every model field and relation (core.api.ModelSerializer, the admin) --
+
+
+class PointDays(ModelSerializer):
+    class Meta:
+        model = TransactionPoint
+        fields = ["session_day", "office"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["2_1", "２１", "+21", "21.0", 21.0, True], ids=repr)
+def test_a_model_serializers_integer_field_is_strict(cast, value):
+    # The session day 21 spelled any other way than 21 or "21" is refused, on the field.
+    bad = PointDays(data={"session_day": value, "office": cast.van_quan.pk})
+    assert not bad.is_valid() and list(bad.errors) == ["session_day"]
+    good = PointDays(data={"session_day": "21", "office": cast.van_quan.pk})
+    assert good.is_valid(), good.errors
+    assert good.validated_data["session_day"] == 21
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["1_0", "１", "+1", 1.0, True], ids=repr)
+def test_a_related_id_is_strict(cast, value):
+    bad = PointDays(data={"session_day": 21, "office": value})
+    assert not bad.is_valid() and list(bad.errors) == ["office"]
+
+
+@pytest.mark.django_db
+def test_every_model_form_of_the_admin_takes_strict_integers(rf, cast):
+    # The admin's form for a transaction point: its session day is core.forms.IntegerField,
+    # which refuses "2_1" and "２１" where Django's own field would read 21.
+    request = rf.get("/")
+    request.user = cast.carol
+    form_class = admin.site._registry[TransactionPoint].get_form(request)
+    assert isinstance(form_class.base_fields["session_day"], FormIntegerField)
+    for typed in ["2_1", "２１", "+21"]:
+        field = form_class.base_fields["session_day"]
+        with pytest.raises(ValidationError):
+            field.clean(typed)
+    assert form_class.base_fields["session_day"].clean("21") == 21
