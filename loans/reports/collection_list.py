@@ -5,6 +5,7 @@ Computed with the position engine on the group's loans (two passes: the session 
 day before it for the arrears carried into the session), never a query per loan.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -24,6 +25,12 @@ AMOUNT_COLUMNS = (
 )
 # What the leader fills in at the session: blank on the printed list.
 BLANK_COLUMNS = ("interest_collected", "principal_collected", "savings_deposited")
+# Per-household figures an app above the reports adds to the list, e.g. members' savings
+# (loans.savings registers "savings_balance"): each takes the households and the session date
+# and answers {household id: amount}, for all of them at once. Shown on a household's first row
+# (a member with two loans keeps one savings account); None while no app provides it.
+MEMBER_FIGURES: dict[str, Callable[[list[int], date], dict[int, int]]] = {}
+HOUSEHOLD_COLUMNS = ("savings_balance",)
 
 
 @dataclass
@@ -35,8 +42,14 @@ class CollectionList:
     rows: list[dict] = field(default_factory=list)
 
     @property
-    def totals(self) -> dict[str, int]:
-        return {column: sum(row[column] for row in self.rows) for column in AMOUNT_COLUMNS}
+    def totals(self) -> dict[str, int | None]:
+        totals: dict[str, int | None] = {
+            column: sum(row[column] for row in self.rows) for column in AMOUNT_COLUMNS
+        }
+        for column in HOUSEHOLD_COLUMNS:
+            shown = [row[column] for row in self.rows if row.get(column) is not None]
+            totals[column] = sum(shown) if column in MEMBER_FIGURES else None
+        return totals
 
 
 def collection_list(group: SavingsGroup, *, session_date: date) -> CollectionList:
@@ -78,7 +91,27 @@ def collection_list(group: SavingsGroup, *, session_date: date) -> CollectionLis
         }
         for number, row in enumerate(frame.to_dict("records"), start=1)
     ]
+    _add_household_figures(rows, session_date)
     return CollectionList(savings_group=group, session_date=session_date, rows=rows)
+
+
+def _add_household_figures(rows: list[dict], session_date: date) -> None:
+    """The registered per-household figures, as of the end of the day before the session
+    (what a member brings to it), on each household's first row."""
+    households = sorted({row["borrower_id"] for row in rows})
+    figures = {
+        column: provide(households, session_date - timedelta(days=1))
+        for column, provide in MEMBER_FIGURES.items()
+    }
+    seen: set[int] = set()
+    for row in rows:
+        first = row["borrower_id"] not in seen
+        seen.add(row["borrower_id"])
+        for column in HOUSEHOLD_COLUMNS:
+            values = figures.get(column)
+            row[column] = (
+                values.get(row["borrower_id"], 0) if first and values is not None else None
+            )
 
 
 def _members(loans) -> pd.DataFrame:

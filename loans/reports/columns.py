@@ -140,6 +140,7 @@ COLLECTION_COLUMNS = [
     ("interest_due", gettext_noop("Lãi phải thu kỳ này (gồm lãi tồn)")),
     ("interest_arrears", gettext_noop("Trong đó: lãi tồn đọng")),
     ("principal_due", gettext_noop("Gốc đến hạn phải trả")),
+    ("savings_balance", gettext_noop("Số dư tiền gửi")),
     ("interest_collected", gettext_noop("Lãi thực thu")),
     ("principal_collected", gettext_noop("Gốc thu được")),
     ("savings_deposited", gettext_noop("Tiền gửi tiết kiệm")),

@@ -307,7 +307,7 @@ def fee_statement_download(statement: dict) -> Download:
 # --- the collection list 13/TD ---------------------------------------------------------------
 
 COLLECTION_TOP = 11  # the headings' row, below the form's title block
-COLLECTION_WIDTHS = (5, 28, 10, 18, 14, 16, 14, 14, 14, 14, 14, 14)
+COLLECTION_WIDTHS = (5, 28, 10, 18, 14, 16, 14, 14, 14, 14, 14, 14, 14)
 SIGNATURES = ((2, "Tổ trưởng tổ TK&VV"), (6, "Cán bộ NHCSXH"), (10, "Tổ trưởng tổ giao dịch"))
 
 

@@ -6,3 +6,11 @@ class SavingsConfig(AppConfig):
     name = "loans.savings"
     label = "savings"
     verbose_name = _("Tiền gửi tiết kiệm tổ viên")
+
+    def ready(self) -> None:
+        # The 13/TD shows each member's savings balance (the reports may not import savings).
+        from loans.reports.collection_list import MEMBER_FIGURES
+
+        from .selectors import balances_as_of
+
+        MEMBER_FIGURES["savings_balance"] = balances_as_of

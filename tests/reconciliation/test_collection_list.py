@@ -43,6 +43,7 @@ def test_each_member_owes_what_the_rules_say_at_the_session(june):
         "interest_due": 726_962 + 813_698,
         "interest_arrears": 641_524 + 650_958,
         "principal_due": 10_000_000,
+        "savings_balance": 0,  # no member of group B has saved yet
     }
     # What the leader collects is filled in at the session.
     assert b1["interest_collected"] is None and b1["savings_deposited"] is None
@@ -156,3 +157,29 @@ def test_the_admin_page_prints_the_list(june, cast, client):
     assert escape(june.group_b.name) in html  # offered: bob's own group
     assert escape(june.group_a.name) not in other.content.decode()
     assert "Mẫu số 13/TD" not in other.content.decode()
+
+
+def test_each_member_brings_her_savings_balance_on_her_first_row(june, cast):
+    from loans import services
+    from loans.savings import services as savings
+    from tests.conftest import approved_loan
+
+    b1 = june.loans["b1"]
+    # Two deposits before the session (20 Jun and 20 Jul 2025, 50,000 and 30,000 đồng) and one
+    # on the session day itself, which the printed list, made before the session, leaves out:
+    # the balance at the end of 20 Jul is 80,000.
+    for day, amount in [(date(2025, 6, 20), 50_000), (date(2025, 7, 20), 30_000)]:
+        savings.deposit(b1.borrower, amount, day, cast.bob)
+    savings.deposit(b1.borrower, 10_000, SESSION, cast.bob)
+    # A second loan of the same household: its row shows no second copy of her savings.
+    second = approved_loan(
+        b1.borrower, "HN", amount=10_000_000, term=24, by=cast.bob, approved_on=date(2025, 1, 2)
+    )
+    services.disburse(second, amount=10_000_000, on=date(2025, 1, 10), by=cast.bob)
+    cl = collection_list(june.group_b, session_date=SESSION)
+    by_loan = {row["loan_id"]: row for row in cl.rows}
+    # B1's household brings 80,000; B2's household (another member) has saved nothing: 0.
+    assert by_loan[b1.pk]["savings_balance"] == 80_000
+    assert by_loan[june.loans["b2"].pk]["savings_balance"] == 0
+    assert by_loan[second.pk]["savings_balance"] is None
+    assert cl.totals["savings_balance"] == 80_000

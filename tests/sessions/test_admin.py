@@ -160,15 +160,19 @@ def test_an_uploaded_13td_fills_the_grid_and_posts_nothing(alice_web, trio, cast
         transaction_point=trio.point, session_date=SESSION_DATE, opened_by=cast.alice
     )
 
+    from loans.sessions.upload import COLLECTED, CONTRACT
+
+    # The form's columns (1-based) where the leader writes what was collected.
+    interest, principal, deposit = (COLLECTED[k] + 1 for k in ("interest", "principal", "deposit"))
+
     def fill(ws):
-        # Rows 13.. hold the members' loans (in name order: A, B, C); columns 9-11 are interest
-        # collected, principal collected and savings deposited.
-        ws.cell(13, 9, 280_274)
-        ws.cell(14, 9, "112.110")
-        ws.cell(14, 10, 1_000_000)
-        ws.cell(14, 11, 20_000)
-        ws.cell(15, 9, "năm mươi")  # not an amount: that row's message
-        ws.cell(15, 4, "KHONG-CO")  # and a contract the group does not hold
+        # Rows 13.. hold the members' loans (in name order: A, B, C).
+        ws.cell(13, interest, 280_274)
+        ws.cell(14, interest, "112.110")
+        ws.cell(14, principal, 1_000_000)
+        ws.cell(14, deposit, 20_000)
+        ws.cell(15, interest, "năm mươi")  # not an amount: that row's message
+        ws.cell(15, CONTRACT + 1, "KHONG-CO")  # and a contract the group does not hold
 
     upload = SimpleUploadedFile("13-TD.xlsx", filled_workbook(trio, fill))
     url = f"{ADMIN}/{session.pk}/sheet/{trio.group.pk}/"
@@ -187,7 +191,7 @@ def test_an_uploaded_13td_fills_the_grid_and_posts_nothing(alice_web, trio, cast
         url,
         {
             "workbook": SimpleUploadedFile(
-                "13-TD.xlsx", filled_workbook(trio, lambda ws: ws.cell(15, 9, "năm mươi"))
+                "13-TD.xlsx", filled_workbook(trio, lambda ws: ws.cell(15, interest, "năm mươi"))
             )
         },
     )

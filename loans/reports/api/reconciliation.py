@@ -275,6 +275,11 @@ class CollectionRowSerializer(serializers.Serializer):
     principal_due = serializers.IntegerField(
         help_text="Instalments due on or before the session date, not yet paid."
     )
+    savings_balance = serializers.IntegerField(
+        allow_null=True,
+        help_text="The household's savings balance at the end of the day before the session, on "
+        "its first row (null on its other loans' rows).",
+    )
     interest_collected = serializers.IntegerField(allow_null=True, help_text="Blank.")
     principal_collected = serializers.IntegerField(allow_null=True, help_text="Blank.")
     savings_deposited = serializers.IntegerField(allow_null=True, help_text="Blank.")
