@@ -83,7 +83,14 @@ def collection_list(group: SavingsGroup, *, session_date: date) -> CollectionLis
     )
     owing = (frame["outstanding_principal"] > 0) | (frame["interest_due"] > 0)
     frame = frame[owing].sort_values(["borrower_name", "borrower_id", "contract_number"])
-    rows = [
+    rows = _rows(frame)
+    _add_household_figures(rows, session_date)
+    return CollectionList(savings_group=group, session_date=session_date, rows=rows)
+
+
+def _rows(frame: pd.DataFrame) -> list[dict]:
+    """The form's lines, numbered, with the columns the leader fills in left blank."""
+    return [
         {
             "number": number,
             **{key: _plain(value) for key, value in row.items()},
@@ -91,8 +98,6 @@ def collection_list(group: SavingsGroup, *, session_date: date) -> CollectionLis
         }
         for number, row in enumerate(frame.to_dict("records"), start=1)
     ]
-    _add_household_figures(rows, session_date)
-    return CollectionList(savings_group=group, session_date=session_date, rows=rows)
 
 
 def _add_household_figures(rows: list[dict], session_date: date) -> None:

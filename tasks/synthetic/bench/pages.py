@@ -35,6 +35,14 @@ REPORT_URLS = {
 PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
+def as_in_production() -> override_settings:
+    """DEBUG off as in production; the pages' static URLs without a collectstatic manifest (the
+    bench times the views, not whitenoise)."""
+    return override_settings(
+        DEBUG=False, STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC}}
+    )
+
+
 def time_pages(urls: dict[str, str], *, calls: int = 10) -> dict[str, dict | None]:
     """p50/p95 of `calls` requests per URL as a superuser, after one warm-up call (timed as
     "first"); None if the URL does not answer 200."""
@@ -44,10 +52,7 @@ def time_pages(urls: dict[str, str], *, calls: int = 10) -> dict[str, dict | Non
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     timings: dict[str, dict | None] = {}
-    # DEBUG off as in production; the pages' static URLs without a collectstatic manifest (the
-    # bench times the views, not whitenoise).
-    plain_static = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC}}
-    with override_settings(DEBUG=False, STORAGES=plain_static):
+    with as_in_production():
         for name, url in urls.items():
             try:
                 resolve(url.split("?")[0])
