@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from borrowers.selectors import scope
 from core.admin import ReadOnlyMixin, ScopedAdmin
+from core.admin_exports import ExportMixin
 from core.errors import DomainError
 from loans.admin import LoanAdmin
 from loans.models import Loan
@@ -40,7 +41,7 @@ class ReasonForm(django_forms.Form):
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(ReadOnlyMixin, ScopedAdmin):
+class ApprovalRequestAdmin(ExportMixin, ReadOnlyMixin, ScopedAdmin):
     list_display = [
         "id",
         "operation",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from borrowers.models import SavingsGroup
+from core.admin_exports import ExportMixin
 
 from . import services
 from .forms import OpenSessionForm, SheetForm, UploadForm
@@ -22,7 +23,7 @@ TEMPLATES = "admin/point_sessions/session/"
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ExportMixin, admin.ModelAdmin):
     list_display = ["transaction_point", "session_date", "status", "opened_by"]
     list_filter = ["status"]
     date_hierarchy = "session_date"

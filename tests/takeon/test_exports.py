@@ -97,3 +97,36 @@ def test_a_formula_like_name_is_written_as_text(carol):
     assert cells and all(c.data_type == "s" for c in cells)
     csv = carol.get("/admin/borrowers/borrower/export/csv/").content.decode("utf-8-sig")
     assert "'=HYPERLINK(x)" in csv
+
+
+def test_the_sessions_and_the_approvals_lists_export_too(client, cast):
+    # One session of a Văn Quan point and one pending request: each list's file has its
+    # header and that one row, in Excel and in CSV.
+    from datetime import date
+
+    from loans.approvals.models import ApprovalRequest
+    from loans.approvals.services import request_approval
+    from loans.sessions.models import Session
+    from tests.conftest import approved_loan
+    from tests.factories import BorrowerFactory, PointFactory
+
+    point = PointFactory(office=cast.van_quan)
+    Session.objects.create(
+        transaction_point=point, session_date=date(2025, 2, 10), opened_by=cast.alice
+    )
+    group = SavingsGroupFactory(transaction_point=point)
+    loan = approved_loan(
+        BorrowerFactory(savings_group=group), "HN", amount=10_000_000, term=24, by=cast.alice
+    )
+    request_approval(loan, operation="freezes", parameters={"start": "2025-06-01"}, by=cast.alice)
+    client.force_login(cast.carol)
+    for path, model in [
+        ("point_sessions/session", Session),
+        ("approvals/approvalrequest", ApprovalRequest),
+    ]:
+        xlsx = client.get(f"/admin/{path}/export/xlsx/")
+        assert xlsx.status_code == 200, path
+        rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+        assert len(rows) == model.objects.count() + 1 == 2 and all(rows[0])
+        csv = client.get(f"/admin/{path}/export/csv/").content.decode("utf-8-sig")
+        assert len(csv.strip().split("\r\n")) == 2
