@@ -31,6 +31,7 @@ from borrowers.api import (
 )
 from core.errors import DomainError
 from loans.approvals.api import ApprovalViewSet, LoanViewSet
+from loans.approvals.dossier_api import RiskDossierViewSet
 from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
 from loans.savings.api import BorrowerSavingsView, SavingsRateViewSet
@@ -54,6 +55,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("savings-rates", SavingsRateViewSet, basename="savings-rate")
 router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("risk-dossiers", RiskDossierViewSet, basename="risk-dossier")
 
 
 @extend_schema(exclude=True)

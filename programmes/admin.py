@@ -7,6 +7,7 @@ from borrowers.admin.base import BranchManagedAdmin, is_branch_level
 from core.admin import money_display, rate_display
 
 from .models import FeeRule, InterestRate, LoanPurpose, Programme
+from .rule_admin import FourEyesRuleAdmin, hold_inline_rates
 
 
 class BranchEditedInline(admin.TabularInline):
@@ -92,16 +93,24 @@ class ProgrammeAdmin(BranchManagedAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def save_formset(self, request, form, formset, change):
+        # New or changed rates wait for a second person (four eyes on rate rules).
+        if formset.model is InterestRate and hold_inline_rates(request, form.instance, formset):
+            return
+        super().save_formset(request, form, formset, change)
+
     max_amount_display = money_display(Programme, "max_amount")
 
 
 @admin.register(FeeRule)
-class FeeRuleAdmin(BranchManagedAdmin):
+class FeeRuleAdmin(FourEyesRuleAdmin, BranchManagedAdmin):
     """Fee and commission rules (DOMAIN.md §5): the branch edits them, officers look.
 
     A rule is never deleted, since past months were paid by it: it is closed with "valid to"
-    and a new one is added from the next day.
+    and a new one is added from the next day. A change waits for a second person (four eyes).
     """
+
+    rule_operation = "fee-rules"
 
     list_display = [
         "name",

@@ -18,6 +18,7 @@ from loans.admin import LoanAdmin
 from loans.models import Loan
 
 from . import services
+from .forms import RiskDossierForm
 from .models import ApprovalRequest, RiskDossier
 from .roles import DECIDE
 from .selectors import approvals_for, get_approval_for
@@ -173,3 +174,28 @@ class RiskDossierAdmin(ReadOnlyMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         return scope(RiskDossier.objects.all(), request.user, office_field="loan__office")
+
+    def has_add_permission(self, request, obj=None):
+        # Opened through RiskDossierForm, whose treatment is a four-eyes request.
+        return request.user.has_perm("loans.add_loantransaction")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        bound = request.method == "POST"
+        form = RiskDossierForm(request.POST if bound else None, user=request.user)
+        if bound and form.is_valid() and form.submit(by=request.user):
+            approval = form.dossier.approval
+            messages.success(
+                request,
+                _("Đã lập hồ sơ; biện pháp xử lý chờ người thứ hai duyệt (yêu cầu #%(id)s).")
+                % {"id": approval.pk},
+            )
+            return redirect("admin:approvals_approvalrequest_change", approval.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Lập hồ sơ xử lý nợ bị rủi ro"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/approvals/open_dossier.html", context)

@@ -6,3 +6,9 @@ class ApprovalsConfig(AppConfig):
     name = "loans.approvals"
     label = "approvals"
     verbose_name = _("Duyệt hai người")
+
+    def ready(self) -> None:
+        # Changes of the fee and rate rules go through four eyes too (programmes.rule_changes).
+        from .rules import register
+
+        register()

@@ -56,3 +56,18 @@ def open_dossier(
         approval=approval,
         created_by=by,
     )
+
+
+def treatment_body(loan: Loan, treatment: str, body: dict) -> tuple[dict | None, dict]:
+    """The treatment's own request body checked as its operation checks it (the input of
+    POST /loans/{id}/<treatment>/): (the body as JSON to store, None) or (None, its errors)."""
+    from loans.api.operations import OPERATIONS
+
+    from .services import plain
+
+    if treatment not in OPERATIONS:
+        return None, {"treatment": [_("Biện pháp xử lý không hợp lệ.")]}
+    serializer = OPERATIONS[treatment].input_for(loan, body)
+    if not serializer.is_valid():
+        return None, dict(serializer.errors)
+    return plain(dict(serializer.validated_data)), {}

@@ -20,9 +20,13 @@ class ApprovalRequest(models.Model):
         FAILED = "failed", _("Không thực hiện được")
 
     operation = models.CharField(_("nghiệp vụ"), max_length=30)
+    # A change of a fee or rate rule (programmes.rule_changes) has no loan and no office: it is
+    # the branch's, decided at branch level.
     loan = models.ForeignKey(
         Loan,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="approval_requests",
         verbose_name=_("khoản vay"),
     )
@@ -30,6 +34,8 @@ class ApprovalRequest(models.Model):
     office = models.ForeignKey(
         TransactionOffice,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("phòng giao dịch"),
     )

@@ -21,6 +21,18 @@ OPERATION_PERMISSIONS = {
     "extensions": "loans.add_loantransaction",
     "schedule-adjustments": "loans.add_loantransaction",
 }
+# Changes of the fee and rate rules (the admin's rule pages, POST /savings-rates/), with the
+# permission each needs; only branch-level roles change rules (programmes.rule_changes).
+RULE_PERMISSIONS = {
+    "fee-rules": "programmes.change_feerule",
+    "interest-rates": "programmes.change_interestrate",
+    "savings-rates": "programmes.add_savingsrate",
+}
+RULE_LABELS = {
+    "fee-rules": "fee rules (admin: add, change)",
+    "interest-rates": "programme interest rates (admin: the programme's rates)",
+    "savings-rates": "savings rates (POST /savings-rates/, admin: add, change)",
+}
 # The other writes of the table: approval of a loan, an application's decision, a checker's.
 OTHER_WRITES = {
     "loan approval (POST /loans/)": "loans.add_loan",
@@ -35,6 +47,7 @@ DEFAULT_FOUR_EYES = [
     "extensions",
     "schedule-adjustments",
     "disbursements",  # only above FOUR_EYES_DISBURSEMENT_THRESHOLD
+    *RULE_PERMISSIONS,  # changes of the fee and rate rules
 ]
 BYPASS = "approvals.bypass_four_eyes"
 DECIDE = "approvals.decide_approvalrequest"
@@ -140,7 +153,10 @@ def role_has(role: Role, perm: str) -> bool:
 def role_may(role: Role, operation: str) -> str:
     """ "alone", "four eyes" (202, a second person approves) or "refused", for an operation of
     the table (a disbursement: above the threshold)."""
-    if not role_has(role, OPERATION_PERMISSIONS[operation]):
+    if operation in RULE_PERMISSIONS:
+        if not (role.branch_level and role_has(role, RULE_PERMISSIONS[operation])):
+            return "refused"
+    elif not role_has(role, OPERATION_PERMISSIONS[operation]):
         return "refused"
     if operation in four_eyes_operations() and not role_has(role, BYPASS):
         return "four eyes"
@@ -177,6 +193,9 @@ def access_table() -> str:
         if operation == "disbursements":
             label += f" (above {limit})"
         cells = [CELL[role_may(role, operation)] for role in ROLES]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for rule, label in RULE_LABELS.items():
+        cells = [CELL[role_may(role, rule)] for role in ROLES]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     for write in OTHER_WRITES:
         cells = [CELL[role_writes(role, write)] for role in ROLES]

@@ -14,9 +14,11 @@ from borrowers.selectors import office_ids_for
 from core.errors import DomainError
 from loans.api.operations import OPERATIONS
 from loans.models import Loan
+from programmes import rule_changes
 
 from .models import ApprovalRequest
 from .roles import BYPASS, DECIDE, disbursement_threshold, four_eyes_operations
+from .rules import rule_checker_error
 
 Status = ApprovalRequest.Status
 
@@ -64,6 +66,10 @@ def check_checker(request: ApprovalRequest, user) -> None:
         raise ApprovalError(_("Người lập yêu cầu không được tự duyệt."), code="forbidden")
     if not user.has_perm(DECIDE):
         raise ApprovalError(_("Bạn không có quyền duyệt yêu cầu."), code="forbidden")
+    if request.loan_id is None:  # a change of a fee or rate rule: the branch's
+        if (refusal := rule_checker_error(request, user)) is not None:
+            raise ApprovalError(refusal, code="forbidden")
+        return
     offices = office_ids_for(user)
     if offices is not None and request.office_id not in offices:
         raise ApprovalError(_("Yêu cầu không thuộc phòng giao dịch của bạn."), code="forbidden")
@@ -114,6 +120,11 @@ def approve(request: ApprovalRequest, *, by, key: str | None = None) -> Decision
 def _run(request: ApprovalRequest, *, by) -> dict:
     from rest_framework.exceptions import ValidationError
 
+    if request.loan_id is None:  # a rule change: validated against the rules as they are now
+        try:
+            return rule_changes.apply(request.operation, request.parameters, by=request.maker)
+        except DomainError as err:
+            raise ApprovalError(err.message, field=err.field, code="approval_stale") from err
     op = OPERATIONS[request.operation]
     loan = Loan.objects.get(pk=request.loan_id)
     serializer = op.input_for(loan, request.parameters)

@@ -16,14 +16,16 @@ from core.admin import NoDeleteMixin, ReadOnlyMixin, ScopedAdmin, money_display,
 from core.money import format_dong
 from loans.admin import ReadOnlyInline
 from programmes.models import SavingsRate
+from programmes.rule_admin import FourEyesRuleAdmin
 
 from .forms import SavingsPostingForm, SavingsRateForm
 from .models import SavingsAccount, SavingsTransaction
 
 
 @admin.register(SavingsRate)
-class SavingsRateAdmin(NoDeleteMixin, admin.ModelAdmin):
+class SavingsRateAdmin(FourEyesRuleAdmin, NoDeleteMixin, admin.ModelAdmin):
     form = SavingsRateForm
+    rule_operation = "savings-rates"  # a change waits for a second person (four eyes)
     list_display = ["effective_from", "rate_display", "is_example", "note"]
     readonly_fields = ["is_example"]
     ordering = ["-effective_from"]

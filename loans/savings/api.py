@@ -5,12 +5,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from borrowers.selectors import borrowers_for, office_ids_for
 from core.api import ModelSerializer, business_date
+from programmes import rule_changes
 from programmes.models import SavingsRate
 
 from . import selectors
@@ -83,13 +84,27 @@ class SavingsRateSerializer(ModelSerializer):
         read_only_fields = ["id", "is_example"]
 
     def validate_effective_from(self, value):
-        settled = selectors.last_credited_period_end()
-        if settled is not None and value <= settled:
-            raise serializers.ValidationError(
-                _("Lãi đã được nhập đến %(d)s: lãi suất mới phải có hiệu lực sau ngày đó.")
-                % {"d": f"{settled:%d/%m/%Y}"}
-            )
+        if (refusal := after_settled(value)) is not None:
+            raise serializers.ValidationError(refusal)
         return value
+
+
+def after_settled(value) -> str | None:
+    """Why a rate may not take effect on `value` (its half-year's interest is credited)."""
+    settled = selectors.last_credited_period_end()
+    if settled is not None and value <= settled:
+        return _("Lãi đã được nhập đến %(d)s: lãi suất mới phải có hiệu lực sau ngày đó.") % {
+            "d": f"{settled:%d/%m/%Y}"
+        }
+    return None
+
+
+def check_rate_change(rate: SavingsRate) -> None:
+    """A held change of a savings rate, checked again when it is approved (rule_changes)."""
+    old = SavingsRate.objects.filter(pk=rate.pk).first() if rate.pk else None
+    for day in [rate.effective_from, *([old.effective_from] if old else [])]:
+        if (refusal := after_settled(day)) is not None:
+            raise rule_changes.RuleChangeError(refusal, field="effective_from")
 
 
 class BranchWritesRates(permissions.IsAuthenticated):
@@ -109,6 +124,7 @@ class BranchWritesRates(permissions.IsAuthenticated):
     create=extend_schema(
         responses={
             201: SavingsRateSerializer,
+            202: OpenApiResponse(description="Held for a second person: {approval, status}."),
             403: OpenApiResponse(description="Branch-level staff only."),
         }
     )
@@ -120,3 +136,13 @@ class SavingsRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     serializer_class = SavingsRateSerializer
     permission_classes = [BranchWritesRates]
     queryset = SavingsRate.objects.order_by("effective_from")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = rule_changes.change_of(None, serializer.validated_data)
+        held = rule_changes.hold(request.user, "savings-rates", change)
+        if held is not None:  # four eyes: nothing changes until a second person approves
+            return Response({"approval": held, "status": "pending"}, status.HTTP_202_ACCEPTED)
+        self.perform_create(serializer)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)

@@ -14,3 +14,13 @@ class SavingsConfig(AppConfig):
         from .selectors import balances_as_of
 
         MEMBER_FIGURES["savings_balance"] = balances_as_of
+
+        # A savings rate changes through four eyes like the other rate rules.
+        from programmes.models import SavingsRate
+        from programmes.rule_changes import Rule, register
+
+        from .api import check_rate_change
+
+        register(
+            Rule("savings-rates", SavingsRate, "programmes.add_savingsrate", check_rate_change)
+        )

@@ -8,8 +8,11 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.money import format_dong
 
 from ... import services as loan_services
+from ...approvals.roles import disbursement_threshold
+from ...approvals.services import needs_approval
 from ...models import Loan
 from ...reconciliation.models import FeePayment, Reconciliation
 from ..models import DisbursementEntry, DisbursementList, Session, SessionFeePayment
@@ -44,6 +47,7 @@ def post_disbursements(session: Session, lines: list[dict], *, by, key=None):
 
 def _disburse_all(session: Session, lines: list[dict], *, by) -> list:
     """Each line through services.disburse in a savepoint; any error rolls all back."""
+    _refuse_lines_needing_approval(lines, by=by)
     found = Loan.objects.filter(
         pk__in={line["loan"] for line in lines}, transaction_point=session.transaction_point
     ).in_bulk()
@@ -66,6 +70,28 @@ def _disburse_all(session: Session, lines: list[dict], *, by) -> list:
     if errors:
         raise SheetRejected(dict(errors))
     return entries
+
+
+def _refuse_lines_needing_approval(lines: list[dict], *, by) -> None:
+    """Four eyes: a line above the disbursement threshold refuses the whole list, naming each
+    such line; the officer requests it on its loan (202, a second person approves) and posts
+    the list without it, so no cash leaves the point before the approval."""
+    errors = {
+        f"lines[{index}].amount": [
+            _(
+                "Giải ngân %(amount)s vượt ngưỡng %(limit)s: cần người thứ hai duyệt. Hãy gửi đề "
+                "nghị giải ngân ở khoản vay này và bỏ dòng này khỏi danh sách."
+            )
+            % {
+                "amount": format_dong(line["amount"]),
+                "limit": format_dong(disbursement_threshold()),
+            }
+        ]
+        for index, line in enumerate(lines)
+        if needs_approval(by, operation="disbursements", data={"amount": line["amount"]})
+    }
+    if errors:
+        raise SheetRejected(errors)
 
 
 def fees_due(session: Session) -> dict:
