@@ -31,7 +31,7 @@ class Rule:
     operation: str  # the four-eyes operation's name ("fee-rules", "savings-rates", ...)
     model: type[models.Model]
     permission: str  # what a checker must hold besides the right to decide
-    check: Callable[[models.Model], None] | None = None  # raises RuleChangeError
+    check: Callable[[Any], None] | None = None  # (the rule's instance) raises RuleChangeError
 
 
 RULES: dict[str, Rule] = {}
@@ -101,8 +101,9 @@ def apply(operation: str, change: dict, *, by=None) -> dict:
         instance = rule.model()
     try:
         for name, value in change["data"].items():
-            field = rule.model._meta.get_field(name)
-            setattr(instance, field.attname, field.to_python(value))
+            model_field = rule.model._meta.get_field(name)
+            assert isinstance(model_field, models.Field)  # a rule's own column, not a relation
+            setattr(instance, model_field.attname, model_field.to_python(value))
         instance.full_clean()
         if rule.check is not None:
             rule.check(instance)

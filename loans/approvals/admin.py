@@ -20,19 +20,10 @@ from loans.models import Loan
 from . import services
 from .forms import RiskDossierForm
 from .models import ApprovalRequest, RiskDossier
+from .roles import ADMIN_POSTINGS as ADMIN_OPERATIONS
 from .roles import DECIDE
 from .selectors import approvals_for, get_approval_for
 
-# The loan page's operations (loans/forms.py POSTING_FORMS) by their API names.
-ADMIN_OPERATIONS = {
-    "disburse": "disbursements",
-    "repay": "repayments",
-    "reverse": "reversals",
-    "extend": "extensions",
-    "freeze": "freezes",
-    "unfreeze": "unfreezes",
-    "write_off": "write-offs",
-}
 
 
 class ReasonForm(django_forms.Form):

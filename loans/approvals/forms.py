@@ -64,7 +64,7 @@ class RiskDossierForm(forms.Form):
         names = {**BODY_FIELDS[treatment], "reason": "reason"}
         for name, messages in errors.items():
             self.add_error(names.get(name), [str(m) for m in messages])
-        if errors:
+        if errors or body is None:
             return False
         fields = ["cause", "loss_percent", "treatment", "decision_ref"]
         try:

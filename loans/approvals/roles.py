@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+DECIDE_PERMISSION = "approvals.decide_approvalrequest"
 # The loan operations (POST /api/v1/loans/{id}/<name>/ and the admin's loan page), with the
 # permission each needs; whether a second person must approve is `four_eyes_operations()`.
 OPERATION_PERMISSIONS = {
@@ -40,6 +41,37 @@ OTHER_WRITES = {
     "approval decision (POST /approvals/{id}/approve/)": "approvals.decide_approvalrequest",
     "jobs (POST /jobs/)": "tasks.add_jobrun",
 }
+# The admin's write actions, each checked through the admin by the access-matrix test: the loan
+# page's postings (loans/forms.py POSTING_FORMS) by their API names; the loan page offers them
+# to those who may change loans.
+ADMIN_POSTINGS = {
+    "disburse": "disbursements",
+    "repay": "repayments",
+    "reverse": "reversals",
+    "extend": "extensions",
+    "freeze": "freezes",
+    "unfreeze": "unfreezes",
+    "write_off": "write-offs",
+}
+ADMIN_POSTING_PERMISSION = "loans.change_loan"
+# The admin's other writes, with the permission each needs: done alone, or (a risk dossier)
+# always a request for a second person.
+ADMIN_WRITES = {
+    "loan-approval": ("admin: approve a loan (Khoản vay → Thêm)", "loans.add_loan"),
+    "application": ("admin: application 01/TD (Thêm)", "origination.add_loanapplication"),
+    "application-step": (
+        "admin: application's vote 10/TD, certification 03/TD",
+        "origination.change_loanapplication",
+    ),
+    "application-decision": (
+        "admin: application's decision",
+        "origination.decide_loanapplication",
+    ),
+    "request-decision": ("admin: approve or reject a request (Chờ duyệt)", DECIDE_PERMISSION),
+}
+ADMIN_REQUESTS = {
+    "risk-dossier": ("admin: risk dossier (Thêm)", "loans.add_loantransaction"),
+}
 DEFAULT_FOUR_EYES = [
     "reversals",
     "write-offs",
@@ -50,7 +82,7 @@ DEFAULT_FOUR_EYES = [
     *RULE_PERMISSIONS,  # changes of the fee and rate rules
 ]
 BYPASS = "approvals.bypass_four_eyes"
-DECIDE = "approvals.decide_approvalrequest"
+DECIDE = DECIDE_PERMISSION
 
 _VIEW = ["borrowers.view_*", "loans.view_*", "origination.view_*", "reconciliation.view_*"]
 _VIEW += ["reports.view_*", "tasks.view_*", "programmes.view_*", "approvals.view_*"]
@@ -167,6 +199,31 @@ def role_writes(role: Role, write: str) -> str:
     return "alone" if role_has(role, OTHER_WRITES[write]) else "refused"
 
 
+def admin_may(role: Role, action: str) -> str:
+    """The same answer for an admin write action (ADMIN_POSTINGS, ADMIN_WRITES, ADMIN_REQUESTS;
+    the rule pages are the rule rows)."""
+    if action in ADMIN_POSTINGS:
+        if not role_has(role, ADMIN_POSTING_PERMISSION):
+            return "refused"
+        return role_may(role, ADMIN_POSTINGS[action])
+    if action in ADMIN_REQUESTS:
+        return "four eyes" if role_has(role, ADMIN_REQUESTS[action][1]) else "refused"
+    return "alone" if role_has(role, ADMIN_WRITES[action][1]) else "refused"
+
+
+def admin_actions() -> dict[str, str]:
+    """Every admin write action of the table -> its row's label."""
+    limit = f"{disbursement_threshold():,} đồng"
+    labels = {
+        action: f"admin: loan page, {action.replace('_', ' ')}"
+        + (f" (above {limit})" if action == "disburse" else "")
+        for action in ADMIN_POSTINGS
+    }
+    labels.update({key: label for key, (label, _perm) in ADMIN_WRITES.items()})
+    labels.update({key: label for key, (label, _perm) in ADMIN_REQUESTS.items()})
+    return labels
+
+
 MARKERS = ("<!-- access-table:start -->", "<!-- access-table:end -->")
 CELL = {"alone": "✔", "four eyes": "2 người", "refused": "–"}
 
@@ -200,4 +257,7 @@ def access_table() -> str:
     for write in OTHER_WRITES:
         cells = [CELL[role_writes(role, write)] for role in ROLES]
         lines.append(f"| {write} | " + " | ".join(cells) + " |")
+    for action, label in admin_actions().items():
+        cells = [CELL[admin_may(role, action)] for role in ROLES]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
