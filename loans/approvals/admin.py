@@ -25,7 +25,6 @@ from .roles import DECIDE
 from .selectors import approvals_for, get_approval_for
 
 
-
 class ReasonForm(django_forms.Form):
     reason = django_forms.CharField(
         label=_("Lý do"), required=False, widget=django_forms.Textarea(attrs={"rows": 3})
