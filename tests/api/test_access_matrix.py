@@ -50,6 +50,8 @@ ROUTES = [
     ("get", "/savings-groups/{id}/", "group"),
     ("get", "/transaction-points/", None),
     ("get", "/transaction-points/{id}/", "point"),
+    ("get", "/risk-dossiers/", None),
+    ("post", "/risk-dossiers/", None),
     ("get", "/reports/portfolio/", None),
     ("get", "/reports/flows/", None),
     ("get", "/reports/arrears-ageing/", None),
