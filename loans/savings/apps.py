@@ -32,7 +32,9 @@ def register_portfolio_figures() -> None:
         HouseholdFigures(
             measures=(
                 Measure("savings_balance", gettext_noop("Số dư tiền gửi tổ viên")),
-                Measure("savings_accounts", gettext_noop("Số tài khoản tiền gửi có số dư"), "count"),
+                Measure(
+                    "savings_accounts", gettext_noop("Số tài khoản tiền gửi có số dư"), "count"
+                ),
             ),
             rows=accounts_as_of,
             aggregates=portfolio_aggregates,
