@@ -69,7 +69,8 @@ def with_household_figures(
     if not PORTFOLIO_FIGURES or not applies(filters, dims):
         return frame, []
     keys = [dim.key for dim in dims]
-    parts, measures = [frame], []
+    parts: list[pd.DataFrame] = [frame]
+    measures: list[Measure] = []
     for provider in PORTFOLIO_FIGURES:
         rows = provider.rows(as_of).filter(filters.q(provider.household))
         figures = grouped(rows, _exprs(dims, provider.household), provider.aggregates())

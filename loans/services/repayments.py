@@ -81,7 +81,14 @@ def _checked(lines: list[Repayment], loans: dict[int, Loan], on: date) -> tuple[
     return checked, errors
 
 
-def _insert(kind: str, amounts: dict[int, int], lines, loans, on, by) -> list[LoanTransaction]:
+def _insert(
+    kind: str,
+    amounts: dict[int, int],
+    lines: list[Repayment],
+    loans: dict[int, Loan],
+    on: date,
+    by: User,
+) -> list[LoanTransaction]:
     """One INSERT of the entries of `kind` ({line index: amount}) and one UPDATE of the caches."""
     entries = [
         LoanTransaction(
