@@ -21,6 +21,7 @@ from programmes.models import Programme
 
 from ..models import Loan, LoanTransaction
 from .dimensions import JOURNAL_COLUMNS, Dimension, add_keys, dimensions, group_exprs
+from .household_figures import with_household_figures
 from .measures import (
     DECREE_28_MEASURES,
     FLOW_KINDS,
@@ -48,13 +49,16 @@ def portfolio(request: ReportRequest) -> Report:
     totals = position_totals(
         as_of=request.as_of, filters=request.filters, dims=dims, source=request.source
     )
+    frame, added = with_household_figures(
+        totals.frame, as_of=request.as_of, filters=request.filters, dims=dims
+    )
     return Report.build(
         kind="portfolio",
         title=TITLES["portfolio"],
         request=request,
         dims=dims,
-        measures=PORTFOLIO_MEASURES,
-        frame=totals.frame,
+        measures=[*PORTFOLIO_MEASURES, *added],
+        frame=frame,
         distinct={"borrowers": totals.borrowers},
         source=totals.source,
         source_date=totals.source_date,

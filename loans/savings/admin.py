@@ -18,8 +18,8 @@ from loans.admin import ReadOnlyInline
 from programmes.models import SavingsRate
 from programmes.rule_admin import FourEyesRuleAdmin
 
-from .forms import SavingsPostingForm, SavingsRateForm
-from .models import SavingsAccount, SavingsTransaction
+from .forms import SavingsPostingForm, SavingsRateForm, SavingsReversalForm
+from .models import SavingsAccount, SavingsKind, SavingsTransaction
 
 
 @admin.register(SavingsRate)
@@ -102,9 +102,10 @@ class SavingsJournalAdmin(ReadOnlyMixin, ScopedAdmin):
         "receipt_number",
         "posted_by",
         "posted_at",
+        "reverse_link",
     ]
     list_filter = ["kind", ("account__borrower__office", ScopedOfficeFilter), "value_date"]
-    list_select_related = ["account__borrower", "posted_by"]
+    list_select_related = ["account__borrower", "posted_by", "reversed_by"]
     search_fields = ["=receipt_number", "account__borrower__full_name"]
     fields = [
         "account",
@@ -125,6 +126,40 @@ class SavingsJournalAdmin(ReadOnlyMixin, ScopedAdmin):
     def get_queryset(self, request):
         journal = SavingsTransaction.objects.all()
         return scope(journal, request.user, office_field="account__borrower__office")
+
+    @admin.display(description=_("hủy bút toán"))
+    def reverse_link(self, obj) -> str:
+        if obj.kind == SavingsKind.REVERSAL or hasattr(obj, "reversed_by"):
+            return "—"
+        url = reverse("admin:savings_reverse", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Hủy bút toán"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.reverse_view)
+        return [path("<int:pk>/reverse/", view, name="savings_reverse"), *super().get_urls()]
+
+    def reverse_view(self, request, pk: int):
+        """The reversal of one entry of the user's offices, with its reason, posted at once
+        through the services."""
+        entry = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not request.user.has_perm("savings.add_savingstransaction"):
+            raise PermissionDenied
+        bound = request.method == "POST"
+        form = SavingsReversalForm(request.POST if bound else None, entry=entry)
+        if bound and form.is_valid() and form.submit(by=request.user):
+            messages.success(request, _("Đã ghi: %(entry)s.") % {"entry": form.result})
+            return redirect("admin:savings_savingstransaction_change", form.result.pk)
+        borrower = entry.account.borrower
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Hủy bút toán tiền gửi: %(e)s") % {"e": entry},
+            "borrower": borrower,
+            "balance": format_dong(entry.account.balance),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/savings/post_form.html", context)
 
 
 class HouseholdSavingsInline(ReadOnlyInline):

@@ -14,6 +14,7 @@ class SavingsConfig(AppConfig):
         from .selectors import balances_as_of
 
         MEMBER_FIGURES["savings_balance"] = balances_as_of
+        register_portfolio_figures()
 
         # A savings rate changes through four eyes like the other rate rules.
         from programmes.models import SavingsRate
@@ -24,3 +25,28 @@ class SavingsConfig(AppConfig):
         register(
             Rule("savings-rates", SavingsRate, "programmes.add_savingsrate", check_rate_change)
         )
+
+
+def register_portfolio_figures() -> None:
+    """The members' savings in the province portfolio report (loans.reports.household_figures)."""
+    from django.utils.translation import gettext_noop
+
+    from loans.reports.household_figures import PORTFOLIO_FIGURES, HouseholdFigures
+    from loans.reports.result import Measure
+
+    from .selectors import accounts_as_of, portfolio_aggregates
+
+    if any(provider.rows is accounts_as_of for provider in PORTFOLIO_FIGURES):
+        return
+    PORTFOLIO_FIGURES.append(
+        HouseholdFigures(
+            measures=(
+                Measure("savings_balance", gettext_noop("Số dư tiền gửi tổ viên")),
+                Measure(
+                    "savings_accounts", gettext_noop("Số tài khoản tiền gửi có số dư"), "count"
+                ),
+            ),
+            rows=accounts_as_of,
+            aggregates=portfolio_aggregates,
+        )
+    )

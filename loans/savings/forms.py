@@ -1,4 +1,5 @@
-"""The admin's savings forms: a deposit or withdrawal for one household, and the rate."""
+"""The admin's savings forms: a deposit or withdrawal for one household, the reversal of an
+entry, and the rate."""
 
 import uuid
 
@@ -54,6 +55,29 @@ class SavingsPostingForm(forms.Form):
         except SavingsError as err:
             field = err.field if err.field in self.fields and err.field != "key" else None
             self.add_error(field, err.message)
+            return False
+        return True
+
+
+class SavingsReversalForm(forms.Form):
+    """The reversal of one savings entry, dated on or after it, with the reason, through the
+    services (services.reverse_savings); a broken rule comes back on its field."""
+
+    value_date = date_field(_("ngày hủy"), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Lý do hủy"), widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, entry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+
+    def submit(self, *, by) -> bool:
+        data = self.cleaned_data
+        try:
+            self.result = services.reverse_savings(
+                self.entry, by, data["value_date"], data["reason"]
+            )
+        except SavingsError as err:
+            self.add_error(err.field if err.field in self.fields else None, err.message)
             return False
         return True
 

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from .interest import half_year, interest_between
 from .models import SavingsAccount, SavingsKind, SavingsTransaction
@@ -68,3 +69,25 @@ def last_credited_period_end() -> date | None:
         "-value_date"
     )
     return latest.values_list("value_date", flat=True).first()
+
+
+def accounts_as_of(on: date) -> QuerySet:
+    """Every account with its end-of-day balance on `on` from the journal (`balance_on`), for
+    the portfolio report's figures (one correlated sum on the account's date index)."""
+    journal = (
+        SavingsTransaction.objects.filter(account=OuterRef("pk"), value_date__lte=on)
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("delta"))
+        .values("total")
+    )
+    return SavingsAccount.objects.annotate(balance_on=Coalesce(Subquery(journal), 0))
+
+
+def portfolio_aggregates() -> dict:
+    """The members' savings per group of the portfolio: the balance, and the accounts that
+    hold a balance at the end of the day."""
+    return {
+        "savings_balance": Sum("balance_on"),
+        "savings_accounts": Count("pk", filter=Q(balance_on__gt=0)),
+    }

@@ -13,15 +13,16 @@ from datetime import date
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Subquery, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import group_digits
 from loans import services as loan_services
 
+from .crediting import credit_accounts
 from .errors import SavingsError
-from .interest import check_period_end, interest_between
+from .interest import check_period_end
 from .models import SIGN, SavingsAccount, SavingsKind, SavingsTransaction
 
 MIN_DEPOSIT = 5_000
@@ -335,45 +336,11 @@ def post_many(lines, value_date: date, user) -> list[SavingsTransaction]:
 
 def credit_half_year(period_end: date, user=None, *, office_id: int | None = None) -> dict:
     """Credit every account's interest (of one office's households, or all) for the half-year
-    ending on `period_end` (30 Jun or 31 Dec), with that value date, set-based; an account
-    already credited gets nothing again, so a re-run credits nothing twice."""
+    ending on `period_end` (30 Jun or 31 Dec), with that value date, set-based (one statement
+    on PostgreSQL, see crediting.py); an account already credited gets nothing again, so a
+    re-run credits nothing twice."""
     start, end = check_period_end(period_end)
     _check_value_date(end)
-    accounts = SavingsAccount.objects.all()
-    if office_id is not None:
-        accounts = accounts.filter(borrower__office_id=office_id)
+    note = _("Lãi tiền gửi %(a)s–%(b)s") % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"}
     with transaction.atomic():
-        amounts = interest_between(start, end, accounts.values("id"))
-        credited = SavingsTransaction.objects.filter(
-            kind=Kind.INTEREST_CREDIT, value_date=end, account__in=accounts.values("id")
-        )
-        done = set(credited.values_list("account_id", flat=True))
-        last_id = SavingsTransaction.objects.aggregate(m=Max("id"))["m"] or 0
-        note = _("Lãi tiền gửi %(a)s–%(b)s") % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"}
-        entries = [
-            SavingsTransaction(
-                account_id=account_id,
-                kind=Kind.INTEREST_CREDIT,
-                amount=amount,
-                delta=amount,
-                value_date=end,
-                posted_by=user,
-                note=note,
-            )
-            for account_id, amount in amounts.items()
-            if account_id not in done
-        ]
-        SavingsTransaction.objects.bulk_create(entries, batch_size=5000)
-        _add_new_credits(accounts, end, last_id)
-        total = sum(entry.amount for entry in entries)
-        return {"accounts": len(entries), "already_credited": len(done), "total": total}
-
-
-def _add_new_credits(accounts, end: date, last_id: int) -> None:
-    """Move the cached balances by the credits just inserted (ids above `last_id`), one UPDATE."""
-    new = SavingsTransaction.objects.filter(
-        kind=Kind.INTEREST_CREDIT, value_date=end, id__gt=last_id
-    )
-    accounts.filter(pk__in=new.values("account_id")).update(
-        balance=F("balance") + Subquery(new.filter(account=OuterRef("pk")).values("delta")[:1])
-    )
+        return credit_accounts(start, end, office_id=office_id, user=user, note=note)

@@ -7,6 +7,7 @@ and find every public service here:
 - origination: create_loan (approval, thông báo 04/TD), check_eligibility (its rules, alone)
 - disbursement: disburse
 - repayment: record_repayment (and the "total or parts" rule)
+- repayments: record_repayments (a batch of one value date: a session's sheet)
 - reversal: reverse
 - schedule: extend_due_date, adjust_schedule
 - risk: freeze, unfreeze, write_off
@@ -22,6 +23,7 @@ from .journal import REVERSIBLE
 from .origination import check_eligibility, create_loan
 from .overdue import overdue_transfers, record_overdue_transfers
 from .repayment import check_total_or_parts, record_repayment
+from .repayments import Repayment, RepaymentsRefused, record_repayments
 from .reversal import reverse
 from .risk import MAX_FREEZE_DAYS, freeze, unfreeze, write_off
 from .schedule import adjust_schedule, extend_due_date
@@ -32,6 +34,8 @@ __all__ = [
     "REVERSIBLE",
     "IdempotencyConflict",
     "LoanError",
+    "Repayment",
+    "RepaymentsRefused",
     "adjust_schedule",
     "change_status",
     "check_eligibility",
@@ -43,6 +47,7 @@ __all__ = [
     "overdue_transfers",
     "record_overdue_transfers",
     "record_repayment",
+    "record_repayments",
     "reverse",
     "today",
     "unfreeze",

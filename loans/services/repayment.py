@@ -70,15 +70,20 @@ def _pay_interest(
     loan: Loan, interest: int, *, owed: dict[str, int], posting: dict[str, Any]
 ) -> list[LoanTransaction]:
     """The interest part, never above the interest owed through the value date."""
+    check_interest(interest, owed)
+    if not interest:
+        return []
+    return [post_money(loan, TransactionKind.INTEREST_PAYMENT, interest, **posting)]
+
+
+def check_interest(interest: int, owed: dict[str, int]) -> None:
+    """Interest paid is never above the interest owed through the value date."""
     if interest > owed["interest"]:
         raise LoanError(
             _("Số lãi trả lớn hơn số lãi phải trả đến ngày (%(owed)s đồng).")
             % {"owed": group_digits(owed["interest"])},
             field="interest",
         )
-    if not interest:
-        return []
-    return [post_money(loan, TransactionKind.INTEREST_PAYMENT, interest, **posting)]
 
 
 def _split_total(amount: int, owed: dict[str, int]) -> tuple[int, int]:

@@ -77,3 +77,51 @@ def test_the_branch_edits_the_rates(client, cast):
     response = client.post(add, {"rate": "0.60", "effective_from": "01/01/2026", "note": ""})
     assert response.status_code == 302
     assert SavingsRate.objects.get(effective_from=date(2026, 1, 1)).basis_points == 60
+
+
+def reverse_url(entry) -> str:
+    return reverse("admin:savings_reverse", args=[entry.pk])
+
+
+def test_a_reversal_from_the_journal_with_its_reason(alice, cast, household):
+    deposit = services.deposit(household, 300_000, D, cast.alice)
+    listing = alice.get(reverse("admin:savings_savingstransaction_changelist"))
+    assert reverse_url(deposit) in listing.content.decode()
+    # No reason: refused on the form, nothing posted.
+    response = alice.post(reverse_url(deposit), {"value_date": "12/03/2025", "reason": ""})
+    assert response.status_code == 200
+    assert SavingsTransaction.objects.count() == 1
+    response = alice.post(
+        reverse_url(deposit), {"value_date": "12/03/2025", "reason": "Ghi nhầm hộ"}
+    )
+    assert response.status_code == 302
+    reversal = SavingsTransaction.objects.get(reverses=deposit)
+    # 300,000 deposited, then reversed on 12 Mar: the balance is back to 0.
+    assert (reversal.delta, reversal.value_date, reversal.note) == (
+        -300_000,
+        date(2025, 3, 12),
+        "Ghi nhầm hộ",
+    )
+    assert SavingsAccount.objects.get(borrower=household).balance == 0
+    # A second reversal of the same entry is refused on the form.
+    again = alice.post(reverse_url(deposit), {"value_date": "12/03/2025", "reason": "Lần hai"})
+    assert again.status_code == 200
+    assert SavingsTransaction.objects.filter(reverses=deposit).count() == 1
+
+
+def test_a_reversal_that_would_overdraw_is_refused(alice, cast, household):
+    # 300,000 in, 200,000 out: reversing the deposit would leave −200,000.
+    deposit = services.deposit(household, 300_000, D, cast.alice)
+    services.withdraw(household, 200_000, D, cast.alice)
+    response = alice.post(reverse_url(deposit), {"value_date": "12/03/2025", "reason": "Sai"})
+    assert response.status_code == 200
+    assert "100.000" in response.content.decode()  # at most 100,000 may leave
+    assert not SavingsTransaction.objects.filter(reverses=deposit).exists()
+
+
+def test_another_office_cannot_reverse(client, cast, household):
+    deposit = services.deposit(household, 300_000, D, cast.alice)
+    client.force_login(cast.bob)
+    response = client.post(reverse_url(deposit), {"value_date": "12/03/2025", "reason": "x"})
+    assert response.status_code == 404
+    assert not SavingsTransaction.objects.filter(reverses=deposit).exists()

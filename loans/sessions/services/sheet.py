@@ -19,7 +19,6 @@ from core.money import group_digits
 
 from ... import services as loan_services
 from ...models import Loan
-from ...selectors import positions
 from ..models import CollectionSheet, Receipt, Session, SheetEntry
 from . import savings_bridge
 from .errors import SHEET_POSTED, SessionError, SheetRejected
@@ -130,7 +129,7 @@ def _check_cash(data: dict) -> None:
 def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
     """Deposits first (a member may withdraw or repay from what she deposits that day), then
     the loans' lines, then withdrawals; errors gathered per line, then all rolled back."""
-    session, posted, errors = sheet.session, Posted(sheet=sheet), defaultdict(list)
+    posted, errors = Posted(sheet=sheet), defaultdict(list)
     loans = _group_loans(sheet, data, errors)
     borrowers = _members(sheet, data, errors)
     savings_bridge.lock_accounts(
@@ -142,17 +141,13 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
         }
     )
     receipts = _receipts(sheet, data, loans, borrowers)
-    at_session = _positions(loans.values(), session.session_date)
     savings = _savings_lines(data.get("savings", []), borrowers, receipts)
     _post_savings(errors, posted, savings, "deposit", by=by)
+    _post_repayments(posted, errors, data.get("lines", []), loans, receipts, by=by)
     for index, line in enumerate(data.get("lines", [])):
-        if index in loans:
-            loan = loans[index]
-            context = {
-                "receipt": receipts.get(loan.borrower_id, ""),
-                "position": at_session.get(loan.pk),
-            }
-            _post_loan_line(posted, errors, index, line, loan, context, by=by)
+        if index in loans and line.get("principal_from_savings"):
+            receipt = receipts.get(loans[index].borrower_id, "")
+            _post_from_savings(posted, errors, index, line, loans[index], receipt, by=by)
     _post_savings(errors, posted, savings, "withdrawal", by=by)
     if errors:
         raise SheetRejected(dict(errors))
@@ -161,19 +156,6 @@ def _post_lines(sheet: CollectionSheet, data: dict, *, by) -> Posted:
     )
     savings_bridge.link(sheet, posted.savings_transactions)
     return posted
-
-
-def _positions(loans, on) -> dict[int, dict]:
-    """The lines' loans' positions as of the session date, in one engine call (the loans are
-    locked and nothing is posted to them yet)."""
-    loans = list(loans)
-    if not loans:
-        return {}
-    frame = positions(Loan.objects.filter(pk__in=[loan.pk for loan in loans]), as_of=on)
-    return {
-        row["loan_id"]: {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-        for row in frame.to_dict("records")
-    }
 
 
 def _savings_lines(savings: list[dict], borrowers: dict, receipts: dict) -> dict[str, list]:
@@ -210,35 +192,44 @@ def _post_savings(errors, posted: Posted, savings: dict[str, list], kind: str, *
             errors[f"savings[{batch[position][0]}].{kind}"].append(message)
 
 
-def _post_loan_line(posted, errors, index, line, loan, context, *, by) -> None:
-    on = posted.sheet.session.session_date
-    if line.get("interest") or line.get("principal"):
-        _attempt(
-            errors,
-            f"lines[{index}]",
-            posted.transactions,
-            lambda: loan_services.record_repayment(
-                loan,
-                on=on,
-                by=by,
-                interest=line.get("interest") or 0,
-                principal=line.get("principal") or 0,
-                receipt_number=context["receipt"],
-                position=context["position"],
-            ),
-        )
-    if line.get("principal_from_savings"):
-
-        def from_savings():
-            saving, entries = savings_bridge.pay_principal_from_savings(
-                loan, line["principal_from_savings"], on, by, context["receipt"]
+def _post_repayments(posted, errors, lines, loans: dict[int, Loan], receipts, *, by) -> None:
+    """The lines' interest and principal in one batch (loan services.record_repayments: one
+    lock, one engine call, one insert per kind); a refused line's messages go on its row."""
+    batch = [
+        (index, (loan.pk, lines[index].get("principal") or 0, lines[index].get("interest") or 0))
+        for index, loan in loans.items()
+        if lines[index].get("interest") or lines[index].get("principal")
+    ]
+    if not batch:
+        return
+    repayments = [
+        loan_services.Repayment(*line, receipt_number=receipts.get(loans[i].borrower_id, ""))
+        for i, line in batch
+    ]
+    try:
+        with transaction.atomic():
+            posted.transactions.extend(
+                loan_services.record_repayments(
+                    repayments, on=posted.sheet.session.session_date, by=by
+                )
             )
-            posted.savings_transactions.append(saving)
-            return entries
+    except loan_services.RepaymentsRefused as exc:
+        for position, error in exc.errors.items():
+            name = _LINE_FIELDS.get(error.field, "loan")
+            errors[f"lines[{batch[position][0]}].{name}"].append(error.message)
 
-        _attempt(
-            errors, f"lines[{index}].principal_from_savings", posted.transactions, from_savings
+
+def _post_from_savings(posted, errors, index, line, loan, receipt, *, by) -> None:
+    on = posted.sheet.session.session_date
+
+    def from_savings():
+        saving, entries = savings_bridge.pay_principal_from_savings(
+            loan, line["principal_from_savings"], on, by, receipt
         )
+        posted.savings_transactions.append(saving)
+        return entries
+
+    _attempt(errors, f"lines[{index}].principal_from_savings", posted.transactions, from_savings)
 
 
 def _attempt(errors, key: str, into: list, post) -> None:
