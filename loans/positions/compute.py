@@ -17,6 +17,7 @@ from .constants import (
     _WO,
     KINDS,
     POSITION_COLUMNS,
+    STATE_COLUMNS,
 )
 from .interest import _interest_figures
 from .tables import (
@@ -101,12 +102,14 @@ def compute_positions(
     freezes: pd.DataFrame,
     bucket_bounds: tuple[int, ...] = (30, 90, 180, 360),
     overdue_rate_percent: int = 130,
+    with_state: bool = False,
 ) -> pd.DataFrame:
     """Position of each loan at the end of day ``as_of`` (DOMAIN.md §4), one row per input loan.
 
     Tables: loans(loan_id, first_disbursed_on, due_day, day_count), instalments(loan_id,
     due_date, principal), transactions(loan_id, value_date, kind, amount; reversals negative),
     rates(loan_id, effective_from, rate_micro), freezes(loan_id, start, end inclusive or null).
+    `with_state` adds STATE_COLUMNS, what rolling the position forward a day needs.
     """
     book = _Book.build(as_of, loans, overdue_rate_percent)
     tables = {
@@ -128,4 +131,6 @@ def compute_positions(
     out["interest_arrears"] = np.maximum(unpaid, 0)
     out["bucket"] = _bucket(out["days_past_due"], tuple(bucket_bounds))
     out["status"] = _status(out, _frozen_on_as_of(book, tables["freezes"]))
-    return pd.DataFrame({name: out[name] for name in POSITION_COLUMNS})
+    out["principal_covered"] = totals[:, _REPAID] + totals[:, _WO]
+    columns = (*POSITION_COLUMNS, *STATE_COLUMNS) if with_state else POSITION_COLUMNS
+    return pd.DataFrame({name: out[name] for name in columns})
