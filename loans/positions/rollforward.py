@@ -138,7 +138,8 @@ def _interest(book: _Book, prev: dict) -> dict[str, np.ndarray]:
     remainders = prev["overdue_remainder"] + overdue_part % den
     whole = prev["overdue_rate_interest"] - round_half_up_div(prev["overdue_remainder"], den)
     return {
-        "interest_due": prev["interest_due"] + np.where(new_period, prev["interest_accrued_not_due"], 0),
+        "interest_due": prev["interest_due"]
+        + np.where(new_period, prev["interest_accrued_not_due"], 0),
         "interest_accrued_not_due": accrued,
         "overdue_rate_interest": whole + overdue_part // den + round_half_up_div(remainders, den),
         "accrued_numerator": numerator,

@@ -251,7 +251,7 @@ def _process_chunk(ids, *, as_of: date, previous: incremental.Previous | None) -
         else incremental.split_chunk(book, previous, as_of=as_of)
     )
     positions, transfers = _recomputed(book[~rolls].reset_index(drop=True), as_of=as_of)
-    if rolls.any():
+    if previous is not None and rolls.any():
         rolled = book[rolls].reset_index(drop=True)
         more, more_transfers = incremental.rolled_positions(rolled, previous, as_of=as_of)
         positions = pd.concat([positions, more], ignore_index=True)

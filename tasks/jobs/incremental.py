@@ -32,7 +32,7 @@ from loans.models import (
     SnapshotDay,
 )
 from loans.positions import STATE_COLUMNS
-from loans.positions.rollforward import PREVIOUS_COLUMNS, rollable, roll_forward
+from loans.positions.rollforward import PREVIOUS_COLUMNS, roll_forward, rollable
 from loans.selectors import ENGINE_KINDS, code_sql, day_number_sql, id_set_sql, int_rows
 from loans.services import overdue
 from programmes.models import InterestRate, Programme
