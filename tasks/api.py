@@ -120,6 +120,12 @@ class JobRequestSerializer(serializers.Serializer):
         help_text="An arrears run of this office only (id): officers start runs of their own "
         "office only; without it the run covers the whole branch.",
     )
+    full = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="An arrears run that recomputes every loan from its history; by default the "
+        "loans with nothing new since the previous complete day roll forward from it.",
+    )
 
     def validate(self, data: dict) -> dict:
         needed = NEEDED[data["kind"]]
@@ -217,7 +223,9 @@ def start_job(data: dict, *, by) -> JobRun:
     if data["kind"] == JobRun.Kind.ARREARS:
         office = data.get("office")
         offices = None if office is None else [office.pk]
-        return tasks.start_arrears(as_of=data["as_of"], by=by, offices=offices)
+        return tasks.start_arrears(
+            as_of=data["as_of"], by=by, offices=offices, full=data.get("full", False)
+        )
     if data["kind"] == JobRun.Kind.SAVINGS_INTEREST:
         return tasks.start_savings_interest(period_end=data["period_end"], by=by)
     return tasks.start_reconciliation(month=data["month"], by=by)

@@ -55,9 +55,11 @@ def start_in_background(work: Callable[[], object]) -> None:
 
 
 @shared_task(name="tasks.arrears_partition", **TASK_OPTIONS)
-def arrears_partition(run_id: int, as_of: str, office_id: int) -> dict[str, int]:
+def arrears_partition(
+    run_id: int, as_of: str, office_id: int, full: bool = False
+) -> dict[str, int]:
     counts = arrears.run_arrears_partition(
-        run_id=run_id, as_of=date.fromisoformat(as_of), office_id=office_id
+        run_id=run_id, as_of=date.fromisoformat(as_of), office_id=office_id, full=full
     )
     arrears.finish_arrears(run_id=run_id)
     return counts
@@ -71,13 +73,19 @@ def nightly_arrears(as_of: str | None = None) -> int:
 
 
 def start_arrears(
-    *, as_of: date, by=None, offices: list[int] | None = None, background: bool = False
+    *,
+    as_of: date,
+    by=None,
+    offices: list[int] | None = None,
+    background: bool = False,
+    full: bool = False,
 ) -> JobRun:
     """Create the run (of the whole branch, or of `offices` only) and enqueue one task per
-    office once the run row is committed (`background`: see `enqueue`)."""
+    office once the run row is committed (`background`: see `enqueue`); `full` recomputes
+    every loan (else the loans with nothing new roll forward from the day before)."""
     with transaction.atomic():
         run, office_ids = arrears.create_arrears_run(as_of=as_of, by=by, offices=offices)
-        calls = [(run.pk, as_of.isoformat(), office_id) for office_id in office_ids]
+        calls = [(run.pk, as_of.isoformat(), office_id, full) for office_id in office_ids]
         enqueue(arrears_partition, calls, background=background)
     if not office_ids:
         arrears.finish_arrears(run_id=run.pk)

@@ -14,7 +14,7 @@ are summed per (loan, period) with ``np.add.reduceat``. No Python loop runs per 
 from __future__ import annotations
 
 from .compute import compute_positions
-from .constants import DAY_COUNTS, KINDS, POSITION_COLUMNS, RATE_SCALE
+from .constants import DAY_COUNTS, KINDS, POSITION_COLUMNS, RATE_SCALE, STATE_COLUMNS
 from .schedule import add_months, build_schedule, interest_due_dates, spread_tranche
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "KINDS",
     "POSITION_COLUMNS",
     "RATE_SCALE",
+    "STATE_COLUMNS",
     "add_months",
     "build_schedule",
     "compute_positions",

@@ -17,6 +17,7 @@ from .constants import (
     _WO,
     KINDS,
     POSITION_COLUMNS,
+    STATE_COLUMNS,
 )
 from .interest import _interest_figures
 from .tables import (
@@ -40,7 +41,7 @@ def _principal_figures(book: _Book, totals: np.ndarray, instalments: _Table) -> 
     out = {"disbursed": disbursed, "principal_repaid": totals[:, _REPAID]}
     out["written_off"] = totals[:, _WO]
     # Written-off principal covers instalments like a repayment (decision).
-    covered = totals[:, _REPAID] + totals[:, _WO]
+    covered = out["principal_covered"] = totals[:, _REPAID] + totals[:, _WO]
     out["outstanding_principal"] = disbursed - covered
     out["principal_due"] = _sum_by_loan(instalments.loan, instalments.value, len(book))
     overdue = np.minimum(out["principal_due"] - covered, out["outstanding_principal"])
@@ -101,13 +102,14 @@ def compute_positions(
     freezes: pd.DataFrame,
     bucket_bounds: tuple[int, ...] = (30, 90, 180, 360),
     overdue_rate_percent: int = 130,
+    with_state: bool = False,
 ) -> pd.DataFrame:
     """Position of each loan at the end of day ``as_of`` (DOMAIN.md §4), one row per input loan.
 
     Tables: loans(loan_id, first_disbursed_on, due_day, day_count), instalments(loan_id,
     due_date, principal), transactions(loan_id, value_date, kind, amount; reversals negative),
-    rates(loan_id, effective_from, rate_micro), freezes(loan_id, start, end inclusive or null).
-    """
+    rates(loan_id, effective_from, rate_micro), freezes(loan_id, start, end inclusive or null);
+    `with_state` adds STATE_COLUMNS, what rolling the position forward a day needs."""
     book = _Book.build(as_of, loans, overdue_rate_percent)
     tables = {
         "transactions": _read_transactions(transactions, book.index, book.as_of),
@@ -128,4 +130,5 @@ def compute_positions(
     out["interest_arrears"] = np.maximum(unpaid, 0)
     out["bucket"] = _bucket(out["days_past_due"], tuple(bucket_bounds))
     out["status"] = _status(out, _frozen_on_as_of(book, tables["freezes"]))
-    return pd.DataFrame({name: out[name] for name in POSITION_COLUMNS})
+    columns = (*POSITION_COLUMNS, *STATE_COLUMNS) if with_state else POSITION_COLUMNS
+    return pd.DataFrame({name: out[name] for name in columns})

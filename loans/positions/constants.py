@@ -22,6 +22,12 @@ POSITION_COLUMNS = (
     "bucket",
     "status",
 )
+# What the engine can add to each position (``with_state``) so that the next day can be rolled
+# forward from it exactly (loans/positions/rollforward.py): the principal repaid or written off,
+# the contract rate in force at D (unfrozen; -1: no exact state, roll nothing forward), the open
+# period's interest numerator before rounding (without a taken-on loan's carried whole đồng) and
+# the lifetime overdue-rate interest's remainders before rounding.
+STATE_COLUMNS = ("principal_covered", "rate_micro", "accrued_numerator", "overdue_remainder")
 # Journal kinds the computation reads; the index is the column of the per-loan totals table.
 KINDS = (
     "disbursement",

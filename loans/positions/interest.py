@@ -9,6 +9,8 @@ import numpy as np
 from core.money import round_half_up_div
 
 from .constants import (
+    _CH_RATE,
+    _INT64_MAX,
     _OPEN_ACCRUED,
     _OPEN_ARREARS,
     _OPEN_OVERDUE,
@@ -21,6 +23,8 @@ from .tables import (
 )
 
 # ---------------------------------------------------------------------------------- interest
+
+_STATE_LIMIT = _INT64_MAX // 4  # a state value the roll-forward can add a day to in int64
 
 
 class _PeriodSums(NamedTuple):
@@ -63,8 +67,11 @@ def _piece_days(book: _Book, seg: _Segments, period, heads, count) -> np.ndarray
     return days
 
 
-def _overdue_rate_interest(book: _Book, seg: _Segments, daily: np.ndarray) -> np.ndarray:
-    """All the overdue-rate interest since the first disbursement, rounded once per loan."""
+def _overdue_rate_interest(
+    book: _Book, seg: _Segments, daily: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """All the overdue-rate interest since the first disbursement, rounded once per loan, and
+    the sum of the remainders that were rounded (the roll-forward's state)."""
     # A lifetime numerator can outgrow int64, so split each day's numerator into whole đồng and
     # a remainder below the denominator before multiplying by the segment's days.
     denominator = book.denominator[seg.loan]
@@ -72,9 +79,8 @@ def _overdue_rate_interest(book: _Book, seg: _Segments, daily: np.ndarray) -> np
     days = seg.end - seg.start
     n = len(book)
     total_whole = _sum_by_loan(seg.loan, days * whole, n)
-    return total_whole + round_half_up_div(
-        _sum_by_loan(seg.loan, days * remainder, n), book.denominator
-    )
+    remainders = _sum_by_loan(seg.loan, days * remainder, n)
+    return total_whole + round_half_up_div(remainders, book.denominator), remainders
 
 
 def _interest_figures(book: _Book, tables: dict[str, _Table]) -> dict[str, np.ndarray]:
@@ -84,7 +90,9 @@ def _interest_figures(book: _Book, tables: dict[str, _Table]) -> dict[str, np.nd
     opening = _openings(book, tables["transactions"])
     if len(events.loan) == 0:
         zero = np.zeros(n, dtype=np.int64)
-        return dict(zip(names, (opening["arrears"], zero, opening["overdue"]), strict=True))
+        figures = dict(zip(names, (opening["arrears"], zero, opening["overdue"]), strict=True))
+        state = {"rate_micro": np.full(n, -1), "accrued_numerator": zero, "overdue_remainder": zero}
+        return figures | state
     seg = _segments(book, events)
     del events  # memory stays flatter on big chunks
     daily_total, daily_overdue = _daily_numerators(book, seg)
@@ -95,12 +103,34 @@ def _interest_figures(book: _Book, tables: dict[str, _Table]) -> dict[str, np.nd
     rounded = rounded + np.where(carried, opening["accrued"][sums.loan], 0)
     open_period = book.period_of(np.full(n, book.as_of), np.arange(n))[sums.loan]
     is_due, is_open = sums.period < open_period, sums.period == open_period
+    overdue_rate, remainders = _overdue_rate_interest(book, seg, daily_overdue)
     figures = (
         _sum_by_loan(sums.loan[is_due], rounded[is_due], n) + opening["arrears"],
         _sum_by_loan(sums.loan[is_open], rounded[is_open], n),
-        _overdue_rate_interest(book, seg, daily_overdue) + opening["overdue"],
+        overdue_rate + opening["overdue"],
     )
-    return {name: values.astype(np.int64) for name, values in zip(names, figures, strict=True)}
+    out = {name: values.astype(np.int64) for name, values in zip(names, figures, strict=True)}
+    numerator = _sum_by_loan(sums.loan[is_open], sums.total[is_open], n)
+    return out | _state(book, seg, numerator, remainders)
+
+
+def _state(book: _Book, seg: _Segments, numerator, remainders) -> dict[str, np.ndarray]:
+    """The roll-forward's state per loan (STATE_COLUMNS): the rate in force at D (the state of
+    each loan's last segment), the open period's numerator and the overdue-rate remainders.
+    A loan whose figures needed Python integers (no int64 fits) gets rate -1: no state."""
+    n = len(book)
+    rate = np.full(n, -1, dtype=np.int64)
+    last = np.r_[seg.loan[1:] != seg.loan[:-1], True]
+    rate[seg.loan[last]] = seg.state[_CH_RATE][last]
+    fits = np.ones(n, dtype=bool)
+    values = []
+    for column in (numerator, remainders):
+        if column.dtype == object:
+            fits &= np.array([abs(int(v)) < _STATE_LIMIT for v in column], dtype=bool)
+            column = np.where(fits, column, 0).astype(np.int64)
+        values.append(column.astype(np.int64))
+    rate[~fits] = -1
+    return {"rate_micro": rate, "accrued_numerator": values[0], "overdue_remainder": values[1]}
 
 
 def _openings(book: _Book, tx: _Table) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ import time
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -23,8 +24,8 @@ from loans.models import Loan, PositionSnapshot, SnapshotDay
 from loans.selectors import engine_inputs, loan_book, loans_open_on
 from loans.services import overdue
 
-from ..models import JobRun
-from . import runs
+from ..models import JobPartition, JobRun
+from . import incremental, runs
 from .snapshots import SNAPSHOT_FIELDS, write_snapshots
 
 __all__ = [
@@ -71,12 +72,29 @@ def create_arrears_run(
     return run, office_ids
 
 
-def run_arrears(*, as_of: date, by=None, offices: list[int] | None = None, progress=None) -> JobRun:
+def run_arrears(
+    *,
+    as_of: date,
+    by=None,
+    offices: list[int] | None = None,
+    progress=None,
+    full: bool = False,
+) -> JobRun:
     """Run the whole nightly job in this process (the command line, tests, the benchmark);
-    `offices` limits it to those offices, `progress(done, total)` hears of each one."""
+    `offices` limits it to those offices, `progress(done, total)` hears of each one. `full`
+    recomputes every loan from its history (else loans with nothing new roll forward from the
+    previous day when it is complete: tasks/jobs/incremental.py)."""
     run, office_ids = create_arrears_run(as_of=as_of, by=by, offices=offices)
+    # Whether the day before is complete is asked once for all the offices here.
+    cutoff = None if full else incremental.previous_cutoff(as_of)
     runs.run_partitions(
-        run_arrears_partition, office_ids, progress=progress, run_id=run.pk, as_of=as_of
+        run_arrears_partition,
+        office_ids,
+        progress=progress,
+        run_id=run.pk,
+        as_of=as_of,
+        full=full or cutoff is None,
+        cutoff=cutoff,
     )
     finish_arrears(run_id=run.pk)
     run.refresh_from_db()
@@ -95,38 +113,55 @@ def resume_arrears(*, run: JobRun, progress=None) -> JobRun:
     return run
 
 
-def run_arrears_partition(*, run_id: int, as_of: date, office_id: int) -> dict[str, int]:
-    """Compute and store one office's positions for `as_of`, then count the part done."""
+def run_arrears_partition(
+    *, run_id: int, as_of: date, office_id: int, full: bool = False, cutoff=None
+) -> dict[str, int]:
+    """Compute and store one office's positions for `as_of`, then count the part done.
+    `cutoff`: the previous day's, if the caller asked already (incremental.previous_cutoff)."""
     return runs.run_partition(
-        lambda: _office_positions(as_of=as_of, office_id=office_id),
+        lambda: _office_positions(as_of=as_of, office_id=office_id, full=full, cutoff=cutoff),
         run_id=run_id,
         office_id=office_id,
     )
 
 
-def _office_positions(*, as_of: date, office_id: int) -> dict[str, int]:
-    """Replace one office's snapshot rows of `as_of`, in one transaction; the office's totals."""
+def _office_positions(
+    *, as_of: date, office_id: int, full: bool = False, cutoff=None
+) -> dict[str, int]:
+    """Replace one office's snapshot rows of `as_of`, in one transaction; the office's totals
+    (with `rolled_forward`: how many loans came from the previous day's rows)."""
     started = time.monotonic()
-    counts = dict.fromkeys(OFFICE_COUNTS, 0)
+    counts = dict.fromkeys((*OFFICE_COUNTS, "rolled_forward"), 0)
     with transaction.atomic():
         runs.tune_batch_session()
         # Another run of the same day for this office finishes first; its rows are then
         # replaced here, never inserted beside them (which would break the unique key).
         runs.take_turns(f"arrears:{as_of.isoformat()}", office_id)
         PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id).delete()
+        if cutoff is None and not full:
+            cutoff = incremental.previous_cutoff(as_of)
+        previous = (
+            None
+            if full or cutoff is None
+            else incremental.previous_for_office(as_of=as_of, office_id=office_id, cutoff=cutoff)
+        )
         # The open-loan filter runs once; the chunks' queries take explicit id sets.
         loans = loans_open_on(Loan.objects.filter(office_id=office_id), as_of=as_of)
         ids = np.fromiter(loans.order_by("id").values_list("id", flat=True), dtype=np.int64)
         size = settings.POSITION_CHUNK_SIZE
         for start in range(0, len(ids), size):
-            for key, value in _process_chunk(ids[start : start + size], as_of=as_of).items():
+            chunk = ids[start : start + size]
+            # A full night's call is the plain one (what a test's stand-in for it takes).
+            rolling = {} if previous is None else {"previous": previous}
+            for key, value in _process_chunk(chunk, as_of=as_of, **rolling).items():
                 counts[key] += value
         runs.test_delay()
     log.info(
-        "arrears %s office %s: %s loans in %.1fs",
+        "arrears %s office %s: %s loans (%s rolled forward) in %.1fs",
         as_of,
         office_id,
         counts["loans"],
+        counts["rolled_forward"],
         time.monotonic() - started,
     )
     return counts
@@ -140,6 +175,10 @@ def finish_arrears(*, run_id: int) -> JobRun | None:
     as_of = date.fromisoformat(run.period)
     scope = runs.scope_of(run)
     counts = _totals(as_of=as_of, office_ids=scope)
+    counts["rolled_forward"] = sum(
+        int((part or {}).get("rolled_forward", 0))
+        for part in JobPartition.objects.filter(run=run).values_list("counts", flat=True)
+    )
     if scope is not None:
         # A run for some offices replaced only their rows. It does not record the day for the
         # reports: a SnapshotDay says "the whole day's snapshot is complete, read from the
@@ -210,29 +249,51 @@ def prune_snapshots(*, as_of: date) -> int:
 # --- one chunk -------------------------------------------------------------------------------
 
 
-def _process_chunk(ids, *, as_of: date) -> dict[str, int]:
-    """Positions of a chunk of loan ids, their snapshot rows and new transfers to overdue;
-    the chunk's part of the office's totals."""
+def _process_chunk(
+    ids, *, as_of: date, previous: incremental.Previous | None = None
+) -> dict[str, int]:
+    """Positions of a chunk of loan ids (rolled forward from `previous` where they may be,
+    recomputed otherwise), their snapshot rows and new transfers to overdue; the chunk's part
+    of the office's totals."""
     book = loan_book(ids)
-    frames = engine_inputs(book, as_of=as_of)
-    positions = engine.compute_positions(
-        as_of=as_of,
-        bucket_bounds=tuple(settings.AGEING_BUCKET_BOUNDS),
-        overdue_rate_percent=settings.OVERDUE_RATE_PERCENT,
-        **frames,
+    rolls = (
+        np.zeros(len(book), dtype=bool)
+        if previous is None
+        else incremental.split_chunk(book, previous, as_of=as_of)
     )
-    # One output row per input loan, in the book's order: the meta columns line up.
-    keep = ~positions["status"].isin((*CLOSED_STATES, "not_disbursed")).to_numpy()
-    meta = ["office_id", "programme_id", "transaction_point_id"]
-    positions = positions[keep].assign(**{c: book[c].to_numpy()[keep] for c in meta})
+    positions, transfers = _recomputed(book[~rolls].reset_index(drop=True), as_of=as_of)
+    if previous is not None and rolls.any():
+        rolled = book[rolls].reset_index(drop=True)
+        more, more_transfers = incremental.rolled_positions(rolled, previous, as_of=as_of)
+        positions = pd.concat([positions, more], ignore_index=True)
+        transfers = pd.concat([transfers, more_transfers], ignore_index=True)
     write_snapshots(positions, as_of=as_of)
-    transfers = overdue.overdue_transfers(
-        instalments=frames["instalments"], positions=positions, as_of=as_of
-    )
     sums = {name: int(positions[name].sum()) for name in MONEY_TOTALS}
     return {
         "loans": len(positions),
         "overdue_loans": int((positions["overdue_principal"] > 0).sum()),
         **sums,
         "overdue_transfers": overdue.record_overdue_transfers(transfers=transfers, as_of=as_of),
+        "rolled_forward": int(rolls.sum()),
     }
+
+
+def _recomputed(book: pd.DataFrame, *, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The engine's positions (with their state) of the book's loans still owing at `as_of`,
+    with their office, programme and point, and their transfers to overdue."""
+    frames = engine_inputs(book, as_of=as_of)
+    positions = engine.compute_positions(
+        as_of=as_of,
+        bucket_bounds=tuple(settings.AGEING_BUCKET_BOUNDS),
+        overdue_rate_percent=settings.OVERDUE_RATE_PERCENT,
+        with_state=True,
+        **frames,
+    )
+    # One output row per input loan, in the book's order: the meta columns line up.
+    keep = ~positions["status"].isin((*CLOSED_STATES, "not_disbursed")).to_numpy()
+    meta = ["office_id", "programme_id", "transaction_point_id"]
+    positions = positions[keep].assign(**{c: book[c].to_numpy()[keep] for c in meta})
+    transfers = overdue.overdue_transfers(
+        instalments=frames["instalments"], positions=positions, as_of=as_of
+    )
+    return positions, transfers

@@ -21,20 +21,29 @@ SNAPSHOT_FIELDS = [
     "bucket",
     "status",
 ]
+# The roll-forward's state (loans/positions/rollforward.py), written beside the figures.
+STATE_FIELDS = [
+    "interest_written_off",
+    "principal_covered",
+    "rate_micro",
+    "accrued_numerator",
+    "overdue_remainder",
+]
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _PG_EPOCH = date(2000, 1, 1)  # binary COPY dates count days from here
 _SNAPSHOT_NUMBERS = dict.fromkeys(  # the numeric columns' binary types; bucket, status follow
-    ["loan_id", "office_id", "programme_id", *SNAPSHOT_FIELDS[:-2]], ">i8"
+    ["loan_id", "office_id", "programme_id", *SNAPSHOT_FIELDS[:-2], *STATE_FIELDS], ">i8"
 )
 _SNAPSHOT_NUMBERS["days_past_due"] = ">i4"  # the one integer (not bigint) column
 
 
 def write_snapshots(positions: pd.DataFrame, *, as_of: date) -> None:
-    """One snapshot row per position (with its loan's office and programme) for `as_of`."""
+    """One snapshot row per position (with its loan's office and programme, and its state)
+    for `as_of`."""
     if connection.vendor == "postgresql":
         _copy_snapshots(positions, as_of=as_of)
         return
-    columns = ["as_of", "loan_id", "office_id", "programme_id", *SNAPSHOT_FIELDS]
+    columns = ["as_of", "loan_id", "office_id", "programme_id", *SNAPSHOT_FIELDS, *STATE_FIELDS]
     frame = positions.assign(as_of=as_of)[columns]
     PositionSnapshot.objects.bulk_create(
         (

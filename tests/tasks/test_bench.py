@@ -33,6 +33,12 @@ def test_the_bench_writes_every_figure(cast, tmp_path):
     assert figures["report_ms"]["portfolio"]["source"] == "snapshot"
     assert figures["report_ms"]["portfolio"]["first"] > 0  # the warm-up call is timed too
     assert figures["workers"] is None
+    # A day of activity at the sessions of D+1, then its incremental night: most loans roll
+    # forward, and the full night of D+1 writes the very same rows.
+    assert figures["activity_loans"] > 0 and figures["activity_sessions"] > 0
+    assert figures["nightly_incremental_s"] > 0 and figures["incremental_over_floor"] > 0
+    assert figures["incremental_rolled_forward"] > figures["nightly_snapshot_rows"] // 2
+    assert figures["incremental_differences"] == 0
     # Scratch rows of the per-loan loop are gone; the floor table is dropped.
     assert not PositionSnapshot.objects.filter(as_of=bench.SCRATCH_DAY).exists()
 

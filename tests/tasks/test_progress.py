@@ -53,3 +53,19 @@ def test_the_commands_report_progress_in_plain_lines(db):
     out = io.StringIO()
     call_command("generate_portfolio", loans=30, stdout=out)
     assert "Khoản vay: 30/30 (100%" in out.getvalue()
+
+
+def test_the_jobs_and_the_bench_report_progress_in_plain_lines(db, cast):
+    # 30 generated loans in the two offices of the cast: one line per office done (and the
+    # 100% line), no terminal codes.
+    call_command("generate_portfolio", loans=30, until="2026-06-30", stdout=io.StringIO())
+    out = io.StringIO()
+
+    call_command("run_arrears", as_of="2026-06-30", full=True, stdout=out)
+    call_command("run_reconciliation", month="2026-06", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("Tính nợ quá hạn (phòng giao dịch): ") for line in lines)
+    assert any(line.startswith("Đối chiếu tháng (phòng giao dịch): ") for line in lines)
+    assert any("(100%" in line for line in lines)
+    assert "\x1b[" not in out.getvalue()

@@ -1,4 +1,4 @@
-"""python manage.py run_arrears [--as-of YYYY-MM-DD] [--office CODE] | --resume RUN"""
+"""python manage.py run_arrears [--as-of YYYY-MM-DD] [--office CODE] [--full] | --resume RUN"""
 
 import time
 from datetime import date, timedelta
@@ -32,15 +32,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-wait", action="store_true", help="with a broker: enqueue and return"
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="recompute every loan from its history (default: loans with nothing new "
+            "since the previous complete day roll forward from it)",
+        )
 
-    def handle(self, *args, as_of=None, office=None, resume=None, no_wait=False, **options):
+    def handle(self, *args, as_of=None, office=None, resume=None, no_wait=False, full=False,
+               **options):  # fmt: skip
         started = time.monotonic()
         with progress(self.stdout, "Tính nợ quá hạn (phòng giao dịch)") as advance:
             try:
                 if resume is not None:
                     run = self._resume(resume, advance)
                 else:
-                    run = self._start(self._day(as_of), self._offices(office), advance)
+                    run = self._start(self._day(as_of), self._offices(office), advance, full)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             if not no_wait:
@@ -53,10 +60,11 @@ class Command(BaseCommand):
         if run.status == JobRun.Status.FAILED:
             raise CommandError(run.error)
 
-    def _start(self, day: date, offices: list[int] | None, advance) -> JobRun:
+    def _start(self, day: date, offices: list[int] | None, advance, full: bool) -> JobRun:
         if settings.CELERY_TASK_ALWAYS_EAGER:  # no broker: the whole job in this process
-            return arrears.run_arrears(as_of=day, offices=offices, progress=advance)
-        return start_arrears(as_of=day, offices=offices)  # one task per office, for the workers
+            return arrears.run_arrears(as_of=day, offices=offices, progress=advance, full=full)
+        # One task per office, for the workers.
+        return start_arrears(as_of=day, offices=offices, full=full)
 
     def _resume(self, run_id: int, advance) -> JobRun:
         run = JobRun.objects.filter(pk=run_id, kind=JobRun.Kind.ARREARS).first()

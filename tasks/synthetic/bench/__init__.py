@@ -9,6 +9,8 @@ On one generated portfolio it times
   a snapshot saved through the ORM), on a random sample, and whether it agrees with the job;
 - the admin's loan list, the monthly reconciliation and the report endpoints;
 - posting a 40-member collection sheet at a session (session_sheet_ms, rolled back);
+- one ordinary day of activity after the night (sessions on D+1), then the incremental night
+  of D+1 (`nightly_incremental_s`), compared row by row with its full night;
 - with ``workers``: the job's office partitions on K real Celery workers on Redis.
 The machine may be shared: every figure is the minimum and median of several runs.
 """
@@ -26,6 +28,7 @@ from loans.models import Loan
 
 from .. import generator
 from .environment import database, shareable_database
+from .incremental import time_incremental
 from .nightly import time_floor, time_nightly
 from .pages import REPORT_URLS, time_extras, time_pages
 from .per_loan import SCRATCH_DAY, position_of_one_loan, time_per_loan
@@ -45,7 +48,7 @@ __all__ = [
 ]
 # What `stage(done)` counts: the portfolio, the night, the floor, the per-loan loop, the pages
 # and reports, the workers.
-STAGES = ("portfolio", "nightly", "floor", "per_loan", "pages", "workers")
+STAGES = ("portfolio", "nightly", "floor", "per_loan", "pages", "incremental", "workers")
 
 KEYS = (
     "loans",
@@ -54,6 +57,9 @@ KEYS = (
     "nightly_peak_rss_mb",
     "floor_s",
     "nightly_over_floor",
+    "nightly_incremental_s",
+    "incremental_over_floor",
+    "incremental_differences",
     "per_loan_ref_ms",
     "speedup_vs_per_loan",
     "reconciliation_s",
@@ -93,9 +99,11 @@ def run_bench(
     stage(1)
     result |= _timings(as_of, repeat=repeat, sample=sample, seed=seed, in_process=in_process,
                        say=say, stage=stage)  # fmt: skip
+    result |= time_incremental(as_of, repeat=repeat, in_process=in_process, say=say)
+    stage(6)
     result["workers"] = list(workers) or None
     result["nightly_s_by_workers"] = _on_workers(as_of, workers, say=say)
-    stage(6)
+    stage(7)
     result |= ratios(result)
     result["load_average_end"] = os.getloadavg()
     return {key: result.get(key) for key in KEYS} | {

@@ -35,9 +35,7 @@ def time_nightly(as_of: dt.date, *, repeat: int, in_process: bool) -> dict:
     runs, rss, cpu = [], [], []
     for _ in range(max(1, repeat)):
         clear_snapshots(as_of)
-        seconds, peak_mb, cpu_s = (_nightly_in_process if in_process else _nightly_subprocess)(
-            as_of
-        )
+        seconds, peak_mb, cpu_s = run_night(as_of, in_process=in_process)
         runs.append(seconds)
         rss.append(peak_mb)
         cpu.append(cpu_s)
@@ -59,16 +57,27 @@ import os, sys, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from django.core.management import call_command
-call_command("run_arrears", as_of=sys.argv[1])
+call_command("run_arrears", as_of=sys.argv[1], full=sys.argv[2] == "full")
 for line in open("/proc/self/status"):
     if line.startswith("VmHWM:"):
         print("peak_rss_kb", line.split()[1])
 """
 
 
-def _nightly_subprocess(as_of: dt.date) -> tuple[float, float, float]:
+def run_night(
+    as_of: dt.date, *, in_process: bool, full: bool = True
+) -> tuple[float, float, float | None]:
+    """One night of `as_of`: (seconds, peak RSS MB, CPU seconds); `full` recomputes every loan
+    (the full night), else the default run (incremental when the day before is complete)."""
+    if in_process:
+        return _nightly_in_process(as_of, full=full)
+    return _nightly_subprocess(as_of, full=full)
+
+
+def _nightly_subprocess(as_of: dt.date, *, full: bool) -> tuple[float, float, float]:
     """`manage.py run_arrears` in a child: its own wall time, peak RSS and CPU time."""
-    command = [sys.executable, "-c", _CHILD, as_of.isoformat()]
+    mode = "full" if full else "default"
+    command = [sys.executable, "-c", _CHILD, as_of.isoformat(), mode]
     process = subprocess.Popen(
         command, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -83,13 +92,13 @@ def _nightly_subprocess(as_of: dt.date) -> tuple[float, float, float]:
     return float(found.group(1)), peak_kb / 1024, usage.ru_utime + usage.ru_stime
 
 
-def _nightly_in_process(as_of: dt.date) -> tuple[float, float, float | None]:
+def _nightly_in_process(as_of: dt.date, *, full: bool) -> tuple[float, float, float | None]:
     """In this process (an in-memory test database): peak RSS as the VmHWM after resetting it."""
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # resets the peak resident size
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
-    arrears.run_arrears(as_of=as_of)
+    arrears.run_arrears(as_of=as_of, full=full)
     seconds = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

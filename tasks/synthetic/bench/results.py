@@ -6,9 +6,11 @@ from __future__ import annotations
 def ratios(result: dict) -> dict:
     nightly, floor, per_loan = result["nightly_s"], result["floor_s"], result["per_loan_ref_ms"]
     rows = result.get("nightly_snapshot_rows") or 0
+    incremental = result.get("nightly_incremental_s")
     return {
         "nightly_loans_per_s": round(rows / nightly) if nightly else None,
         "nightly_over_floor": round(nightly / floor, 2) if floor else None,
+        "incremental_over_floor": round(incremental / floor, 2) if floor and incremental else None,
         # The per-loan loop would visit the same loans the job wrote.
         "speedup_vs_per_loan": round(per_loan * rows / 1000 / nightly, 1)
         if per_loan and nightly
@@ -31,6 +33,13 @@ def table(result: dict) -> str:
         ("nightly peak RSS", f"{result['nightly_peak_rss_mb']:.0f} MB"),
         ("floor (one SQL statement)", f"{result['floor_s']:.2f} s"),
         ("nightly / floor", f"{result['nightly_over_floor']}×"),
+        ("incremental night after one day", _seconds(result.get("nightly_incremental_s"), 2)),
+        ("incremental / floor", f"{result.get('incremental_over_floor')}×"),
+        (
+            "incremental: rolled forward / differences",
+            f"{result.get('incremental_rolled_forward') or 0:,} / "
+            f"{result.get('incremental_differences')}",
+        ),
         ("per-loan reference", f"{result['per_loan_ref_ms']} ms per loan"),
         ("speed-up vs per-loan", f"{result['speedup_vs_per_loan']}×"),
         ("per-loan disagreements", str(len(result.get("per_loan_disagreements") or []))),
@@ -49,8 +58,8 @@ def table(result: dict) -> str:
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 
 
-def _seconds(value) -> str:
-    return "–" if value is None else f"{value:.1f} s"
+def _seconds(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f} s"
 
 
 def _pages(value) -> str:
