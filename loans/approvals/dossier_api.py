@@ -61,8 +61,9 @@ OPENED = inline_serializer(
 )
 
 
-class RiskDossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Risk dossiers (hồ sơ xử lý nợ bị rủi ro) of the user's offices."""
+class RiskDossierViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Risk dossiers (hồ sơ xử lý nợ bị rủi ro) of the user's offices, their requests' state;
+    each request is at /approvals/{id}/."""
 
     serializer_class = RiskDossierSerializer
     permission_classes = [ActionPermission]
@@ -87,9 +88,15 @@ class RiskDossierViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         except Http404 as exc:
             raise serializers.ValidationError({"loan": [_("Không tìm thấy khoản vay.")]}) from exc
         body, errors = dossiers.treatment_body(loan, fields["treatment"], fields.pop("parameters"))
-        if errors:
-            raise serializers.ValidationError({"parameters": errors})
+        if errors:  # flat keys, as the documented error body has them: parameters.start
+            raise serializers.ValidationError(
+                {f"parameters.{name}": _messages(value) for name, value in errors.items()}
+            )
         with transaction.atomic():
             dossier = dossiers.open_dossier(loan, **fields, parameters=body, by=request.user)
         answer = {"dossier": dossier.pk, "approval": dossier.approval_id, "status": "pending"}
         return Response(answer, status=status.HTTP_202_ACCEPTED)
+
+
+def _messages(value) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]

@@ -61,7 +61,7 @@ def test_a_bad_dossier_is_a_400_on_its_field_and_nothing_is_kept(roles, loan, ca
         ({"cause": "bad_luck"}, "cause"),
         ({"loss_percent": 30}, "loss_percent"),  # a freeze needs 40% (our default)
         ({"loss_percent": 101}, "loss_percent"),
-        ({"parameters": {"decision_ref": "QĐ 1"}}, "parameters"),  # no start
+        ({"parameters": {"decision_ref": "QĐ 1"}}, "parameters.start"),  # no start
         ({"loan": 999_999}, "loan"),
     ]
     for changes, field in cases:
