@@ -20,6 +20,7 @@ from core.db import read_connection, replica_lag_seconds, report_reads
 from programmes.models import Programme
 
 from ..models import Loan, LoanTransaction
+from .flow_aggregates import rolled_flows
 from .dimensions import JOURNAL_COLUMNS, Dimension, add_keys, dimensions, group_exprs
 from .measures import (
     DECREE_28_MEASURES,
@@ -212,7 +213,8 @@ def closed_loan_ids(request: ReportRequest):
 
 def flows(request: ReportRequest) -> Report:
     """Disbursed, principal and interest collected, written off, new and closed loans in the
-    period [from, to] (value dates), per group."""
+    period [from, to] (value dates), per group; the sums from the nightly roll-ups and the
+    journal after them when they cover the grouping ("aggregate"), else the journal."""
     dims = dimensions(request.group_by)
     loans = Loan.objects.filter(request.filters.q())
     new = grouped(
@@ -225,7 +227,9 @@ def flows(request: ReportRequest) -> Report:
         group_exprs(dims, ""),
         {"closed_loans": Count("id")},
     )
-    frames = [_flow_sums(request, dims), _keyed(new, dims), _keyed(closed, dims)]
+    rolled = rolled_flows(request, dims) if request.source in ("auto", "aggregate") else None
+    sums = _flow_sums(request, dims) if rolled is None else rolled
+    frames = [sums, _keyed(new, dims), _keyed(closed, dims)]
     return Report.build(
         kind="flows",
         title=TITLES["flows"],
@@ -234,7 +238,7 @@ def flows(request: ReportRequest) -> Report:
         measures=FLOW_MEASURES,
         frame=_drop_empty(merge_groups(frames, _keys(dims)), FLOW_MEASURES),
         distinct={},
-        source="journal",
+        source="journal" if rolled is None else "aggregate",
     )
 
 
@@ -322,7 +326,9 @@ def _with_every_line(frame: pd.DataFrame, request: ReportRequest, dims) -> pd.Da
     lines = Programme.objects.filter(is_decree_28=True)
     if request.filters.programme is not None:
         lines = lines.filter(pk=request.filters.programme.pk)
-    every = pd.DataFrame({"programme": list(lines.values_list("code", flat=True))})
+    # dtype str: a programme filter outside the lines leaves none (an empty column is float).
+    codes = pd.Series(list(lines.values_list("code", flat=True)), dtype=str)
+    every = pd.DataFrame({"programme": codes})
     return merge_groups([every, frame], ["programme"])
 
 

@@ -25,7 +25,7 @@ from loans.services import overdue
 
 from ..models import JobRun
 from . import runs
-from .snapshots import SNAPSHOT_FIELDS, write_snapshots
+from .snapshots import SNAPSHOT_FIELDS, write_day_aggregates, write_snapshots
 
 __all__ = [
     "SNAPSHOT_FIELDS",
@@ -121,6 +121,7 @@ def _office_positions(*, as_of: date, office_id: int) -> dict[str, int]:
         for start in range(0, len(ids), size):
             for key, value in _process_chunk(ids[start : start + size], as_of=as_of).items():
                 counts[key] += value
+        write_day_aggregates(as_of=as_of, office_id=office_id)
         runs.test_delay()
     log.info(
         "arrears %s office %s: %s loans in %.1fs",
