@@ -96,9 +96,7 @@ GROUP_KEYS = ("association_id",)
 def _moved(history, fields: tuple[str, ...], cutoff, scope: Q) -> bool:
     """An edit after `cutoff` whose `fields` differ from the object's version before it (few
     rows: only what was edited since the night); an edit without an earlier version counts."""
-    earlier = history.filter(id=OuterRef("id"), history_date__lte=cutoff).order_by(
-        "-history_date"
-    )
+    earlier = history.filter(id=OuterRef("id"), history_date__lte=cutoff).order_by("-history_date")
     edits = history.filter(scope, history_date__gt=cutoff, history_type="~")
     before = {f"before_{name}": Subquery(earlier.values(name)[:1]) for name in fields}
     width = len(fields)

@@ -57,7 +57,9 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
     AggregateDay.objects.filter(as_of=as_of, office_id=office_id).delete()
     frame = office_rows(as_of=as_of, office_id=office_id)
     rows = [
-        (as_of, office_id, *row) for part in aggregate_parts(frame) for row in part.itertuples(False)
+        (as_of, office_id, *row)
+        for part in aggregate_parts(frame)
+        for row in part.itertuples(False)
     ]
     _insert(rows)
     AggregateDay.objects.create(
@@ -89,9 +91,7 @@ def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(list(records), columns=[*columns, *exprs])
     frozen = frame["outstanding_principal"].where(frame["status"] == "frozen", 0)
     renamed = {dim.aliases()[0]: dim.key for dim in dimensions(AGGREGATE_DIMS)}
-    return frame.assign(frozen_principal=frozen, loan_line=frame["purpose"]).rename(
-        columns=renamed
-    )
+    return frame.assign(frozen_principal=frozen, loan_line=frame["purpose"]).rename(columns=renamed)
 
 
 def aggregate_parts(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:

@@ -20,8 +20,8 @@ from core.db import read_connection, replica_lag_seconds, report_reads
 from programmes.models import Programme
 
 from ..models import Loan, LoanTransaction
-from .flow_aggregates import rolled_flows
 from .dimensions import JOURNAL_COLUMNS, Dimension, add_keys, dimensions, group_exprs
+from .flow_aggregates import rolled_flows
 from .measures import (
     DECREE_28_MEASURES,
     FLOW_KINDS,

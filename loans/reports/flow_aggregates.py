@@ -112,7 +112,9 @@ def rolled_flows(request: ReportRequest, dims: list[Dimension]) -> pd.DataFrame 
     if filters.journal_office_ids() is not None:
         offices = offices.filter(pk__in=filters.journal_office_ids())
     office_ids = list(offices.values_list("pk", flat=True))
-    marks = dict(FlowRollup.objects.filter(office_id__in=office_ids).values_list("office", "last_id"))
+    marks = dict(
+        FlowRollup.objects.filter(office_id__in=office_ids).values_list("office", "last_id")
+    )
     # An office the night never rolled up is fine only if it has no loans (so no entries).
     unmarked = set(office_ids) - set(marks)
     if not marks or Loan.objects.filter(office_id__in=unmarked).exists():

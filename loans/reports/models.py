@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from borrowers.models import TransactionOffice
-
 from loans.models import PositionSnapshot
 
 
@@ -39,6 +38,9 @@ class AggregateDay(models.Model):
             models.UniqueConstraint(fields=["as_of", "office"], name="uniq_aggregate_day_office")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.as_of} / {self.office_id}: {self.loans}"
+
 
 class PositionAggregate(models.Model):
     """Snapshot positions of one office and day summed per grouping (`dim`, "" for none) and
@@ -68,6 +70,9 @@ class PositionAggregate(models.Model):
             models.Index(fields=["as_of", "dim", "span", "office_id"], name="aggregate_lookup")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.as_of} / {self.office_id} / {self.dim}"
+
 
 class FlowRollup(models.Model):
     """How far the nightly job has rolled an office's journal up into `FlowAggregate`: every
@@ -82,6 +87,9 @@ class FlowRollup(models.Model):
     class Meta:
         verbose_name = _("mốc tổng hợp doanh số")
         verbose_name_plural = pgettext_lazy("plural", "mốc tổng hợp doanh số")
+
+    def __str__(self) -> str:
+        return f"{self.office_id}: {self.last_id}"
 
 
 class FlowAggregate(models.Model):
@@ -102,3 +110,6 @@ class FlowAggregate(models.Model):
         verbose_name = _("doanh số tổng hợp theo ngày")
         verbose_name_plural = pgettext_lazy("plural", "doanh số tổng hợp theo ngày")
         indexes = [models.Index(fields=["value_date", "office_id"], name="flow_aggregate_day")]
+
+    def __str__(self) -> str:
+        return f"{self.value_date} / {self.office_id} / {self.programme_id}"

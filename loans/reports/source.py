@@ -90,8 +90,12 @@ def position_totals(
                 chosen, as_of=as_of, filters=filters, dims=dims, by_bucket=by_bucket
             )
             frame = frame if households else frame.assign(borrowers=0)
-            return PositionTotals(_finish(frame, dims, by_bucket), borrowers if households else 0,
-                                  source, source_date=as_of)
+            return PositionTotals(
+                _finish(frame, dims, by_bucket),
+                borrowers if households else 0,
+                source,
+                source_date=as_of,
+            )
     if source == "snapshot":
         frame, borrowers = _from_snapshot(as_of, filters, dims, by_bucket, households)
         return PositionTotals(frame, borrowers, source, source_date=as_of)

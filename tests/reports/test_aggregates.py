@@ -142,9 +142,7 @@ def test_a_posting_after_the_night_falls_back_to_the_engine(generated):
     # A back-dated repayment entered after the (second) night: neither the aggregates nor the
     # rows hold; the report computes and says so, with the same figures as the engine.
     loan = Loan.objects.filter(outstanding_principal__gt=100_000).order_by("-id").first()
-    services.record_repayment(
-        loan, principal=100_000, on=AS_OF - timedelta(days=1), by=generated
-    )
+    services.record_repayment(loan, principal=100_000, on=AS_OF - timedelta(days=1), by=generated)
     body = _report("portfolio", "aggregate", ("programme",))
     assert body["source"] == "engine"
     assert _figures(body) == _figures(_report("portfolio", "engine", ("programme",)))
