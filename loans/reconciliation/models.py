@@ -296,6 +296,6 @@ class ReconciliationTotal(models.Model):
 
 
 for _name in AMOUNT_FIELDS:  # the lines' amounts, summed
-    ReconciliationLine._meta.get_field(_name).clone().contribute_to_class(
-        ReconciliationTotal, _name
-    )
+    _field = ReconciliationLine._meta.get_field(_name)
+    assert isinstance(_field, models.BigIntegerField)
+    _field.clone().contribute_to_class(ReconciliationTotal, _name)

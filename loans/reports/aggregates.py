@@ -87,7 +87,7 @@ def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:
         "interest_arrears": "interest_arrears",
     }
     rows = PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id).order_by()
-    records = rows.values_list(*columns.values(), *exprs.values())
+    records = rows.values_list(*columns.values(), *exprs.values())  # type: ignore[arg-type]
     frame = pd.DataFrame.from_records(list(records), columns=[*columns, *exprs])
     frozen = frame["outstanding_principal"].where(frame["status"] == "frozen", 0)
     renamed = {dim.aliases()[0]: dim.key for dim in dimensions(AGGREGATE_DIMS)}
@@ -118,8 +118,10 @@ def _summed(rows: pd.DataFrame, *, span: str, dim: str, by_bucket: bool) -> pd.D
     else:
         grouped = pd.DataFrame([{"loans": len(rows), "borrowers": rows["borrower_id"].nunique()}])
         grouped = grouped.assign(**{name: rows[name].sum() for name in SUMS})
-    key = grouped[dim] if dim else pd.Series(None, index=grouped.index, dtype=object)
     text = dim in CODE_DIMS
+    key = grouped[dim] if dim else pd.Series(None, index=grouped.index, dtype=object)
+    if not text:  # ids: a missing one made the column float; COPY takes only integers
+        key = pd.to_numeric(key).astype("Int64")
     out = pd.DataFrame(
         {
             "span": span,

@@ -109,8 +109,9 @@ def rolled_flows(request: ReportRequest, dims: list[Dimension]) -> pd.DataFrame 
     if any(dim.key not in ROLLED_KEYS for dim in dims) or not _covered(filters):
         return None
     offices = TransactionOffice.objects.all()
-    if filters.journal_office_ids() is not None:
-        offices = offices.filter(pk__in=filters.journal_office_ids())
+    scoped = filters.journal_office_ids()
+    if scoped is not None:
+        offices = offices.filter(pk__in=scoped)
     office_ids = list(offices.values_list("pk", flat=True))
     marks = dict(
         FlowRollup.objects.filter(office_id__in=office_ids).values_list("office", "last_id")

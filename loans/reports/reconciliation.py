@@ -6,6 +6,7 @@ Ratios are fractions of 1 with 6 places (`core.money.ratio`), as in the province
 ratio without a base (no interest due, nothing outstanding) is None."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -87,7 +88,7 @@ def _amounts(row: dict) -> dict:
     return {field: row[field] for field in AMOUNT_FIELDS}
 
 
-def rows(lines: QuerySet[ReconciliationLine], level: str) -> list[dict]:
+def rows(lines: QuerySet[Any], level: str) -> list[dict]:
     """One row per key of the level, with the summed figures."""
     if level == "association":
         return association_rows(lines)
@@ -189,7 +190,7 @@ def stored_rows(stored: QuerySet[ReconciliationTotal], level: str) -> list[dict]
             .order_by("association__name")
         )
         for row in grouped:
-            finished = _finish_row(_amounts(row))
+            finished = _finish_row(_amounts(dict(row)))
             result.append(
                 {
                     "association": row["association_id"],
