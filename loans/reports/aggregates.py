@@ -33,6 +33,7 @@ AGGREGATE_DIMS = (
     "household_category",
 )
 CODE_DIMS = ("ethnicity", "household_category", "loan_line")
+TEXT_KEYS = (*CODE_DIMS, "bucket")
 SPANS = ("one", "all", "d28")
 SUMS = ("outstanding_principal", "overdue_principal", "frozen_principal", "interest_arrears")
 FIELDS = (
@@ -56,11 +57,7 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
     PositionAggregate.objects.filter(as_of=as_of, office_id=office_id).delete()
     AggregateDay.objects.filter(as_of=as_of, office_id=office_id).delete()
     frame = office_rows(as_of=as_of, office_id=office_id)
-    rows = [
-        (as_of, office_id, *row)
-        for part in aggregate_parts(frame)
-        for row in part.itertuples(False)
-    ]
+    rows = [(as_of, office_id, *row) for part in aggregate_parts(frame) for row in part]
     _insert(rows)
     AggregateDay.objects.create(
         as_of=as_of,
@@ -94,47 +91,60 @@ def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:
     return frame.assign(frozen_principal=frozen, loan_line=frame["purpose"]).rename(columns=renamed)
 
 
-def aggregate_parts(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
-    """Per span, grouping and bucket mode, the summed rows in the column order of FIELDS[2:]."""
+def aggregate_parts(frame: pd.DataFrame) -> Iterator[list[tuple]]:
+    """Per span, grouping and bucket mode, the summed rows in the column order of FIELDS[2:].
+    Keys are factorised to integers once (a missing value is a key of its own), so each
+    grouping is an integer groupby."""
+    key_columns = ["programme_id", "bucket", *AGGREGATE_DIMS, "loan_line"]
+    factors = {c: pd.factorize(frame[c], use_na_sentinel=False) for c in key_columns}
+    coded = pd.DataFrame({c: codes for c, (codes, _values) in factors.items()}, index=frame.index)
+    coded = coded.assign(borrower_id=frame["borrower_id"], **{n: frame[n] for n in SUMS})
+    values = {c: list(uniques) for c, (_codes, uniques) in factors.items()}
     for span in SPANS:
-        rows = frame[frame["d28"].astype(bool)] if span == "d28" else frame
+        rows = coded[frame["d28"].astype(bool)] if span == "d28" else coded
         for dim in ("", *AGGREGATE_DIMS, *(("loan_line",) if span == "one" else ())):
             for by_bucket in (False, True) if span != "d28" else (False,):
-                yield _summed(rows, span=span, dim=dim, by_bucket=by_bucket)
+                yield _summed(rows, values, span=span, dim=dim, by_bucket=by_bucket)
 
 
-def _summed(rows: pd.DataFrame, *, span: str, dim: str, by_bucket: bool) -> pd.DataFrame:
+def _summed(rows, values: dict, *, span: str, dim: str, by_bucket: bool) -> list[tuple]:
     keys = [*(["programme_id"] if span == "one" else []), *([dim] if dim else [])]
     keys += ["bucket"] if by_bucket else []
-    measures = {"loans": ("borrower_id", "size"), "borrowers": ("borrower_id", "nunique")}
-    measures |= {name: (name, "sum") for name in SUMS}
-    if keys:
-        grouped = (
-            rows.astype({k: object for k in keys})
-            .groupby(keys, dropna=False, sort=False)
-            .agg(**measures)
-            .reset_index()
+    if not keys:
+        figures = [len(rows), rows["borrower_id"].nunique(), *(rows[n].sum() for n in SUMS)]
+        return [(span, None, dim, None, None, "", *(int(f) for f in figures))] if len(rows) else []
+    groups = rows.groupby(keys, sort=False)
+    sums = groups[list(SUMS)].sum()
+    # Households per ageing bucket are never read (the ageing report counts none): 0.
+    sizes = groups.size()
+    households = sizes * 0 if by_bucket else groups["borrower_id"].nunique()
+    out = []
+    for index, figures in zip(sums.index, sums.itertuples(index=False), strict=True):
+        codes = dict(zip(keys, index if isinstance(index, tuple) else (index,), strict=True))
+        found = {k: _plain(values[k][code], text=k in TEXT_KEYS) for k, code in codes.items()}
+        key = found.get(dim) if dim else None
+        text = dim in CODE_DIMS
+        out.append(
+            (
+                span,
+                found.get("programme_id"),
+                dim,
+                None if text else key,
+                key if text else None,
+                found.get("bucket", "") if by_bucket else "",
+                int(sizes[index]),
+                int(households[index]),
+                *(int(f) for f in figures),
+            )
         )
-    else:
-        grouped = pd.DataFrame([{"loans": len(rows), "borrowers": rows["borrower_id"].nunique()}])
-        grouped = grouped.assign(**{name: rows[name].sum() for name in SUMS})
-    text = dim in CODE_DIMS
-    key = grouped[dim] if dim else pd.Series(None, index=grouped.index, dtype=object)
-    if not text:  # ids: a missing one made the column float; COPY takes only integers
-        key = pd.to_numeric(key).astype("Int64")
-    out = pd.DataFrame(
-        {
-            "span": span,
-            "programme_id": grouped["programme_id"] if span == "one" else None,
-            "dim": dim,
-            "key_id": None if text else key,
-            "key_code": key if text else None,
-            "bucket": grouped["bucket"] if by_bucket else "",
-        },
-        index=grouped.index,
-    )
-    measures_out = grouped[["loans", "borrowers", *SUMS]].astype("int64")
-    return pd.concat([out, measures_out], axis=1).astype(object).where(lambda f: f.notna(), None)
+    return out
+
+
+def _plain(value, *, text: bool):
+    """A key as the database takes it: None for a missing one, else an int or a str."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value) if text else int(value)
 
 
 def _insert(rows: list[tuple]) -> None:
