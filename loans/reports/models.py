@@ -46,7 +46,7 @@ class PositionAggregate(models.Model):
     """Snapshot positions of one office and day summed per grouping (`dim`, "" for none) and
     key, for one programme (`span` "one"), all programmes ("all") or the Decree 28 lines
     ("d28"), per ageing bucket or over all of them (`bucket` ""). `borrowers` counts households
-    once within the row's office, programme span, key and bucket."""
+    once within the row's office, programme span and key (0 in a bucket's rows)."""
 
     as_of = models.DateField(_("ngày số liệu"))
     office_id = models.BigIntegerField(_("phòng"))
