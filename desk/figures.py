@@ -16,6 +16,7 @@ from borrowers.selectors import User, office_ids_for, scope
 from core.money import ratio
 from loans.models import LoanTransaction, PositionSnapshot, SnapshotDay
 from loans.reports.builders import default_as_of, report_session
+from loans.reports.models import AggregateDay, PositionAggregate
 from loans.reports.params import ReportFilters
 from loans.reports.source import position_totals
 from loans.selectors import instalments_due_between, last_snapshot_day
@@ -79,18 +80,34 @@ def month_ends(before: date, count: int = TREND_MONTHS) -> list[date]:
 
 def overdue_trend(user: User, *, before: date) -> list[tuple[date, Decimal]]:
     """Overdue ratio at each of the last 12 month ends the nightly job completed (month-end
-    snapshots are kept for ever): one GROUP BY over the snapshot."""
-    days = list(
-        SnapshotDay.objects.filter(as_of__in=month_ends(before)).values_list("as_of", flat=True)
+    snapshots are kept for ever): one GROUP BY over the nightly aggregates (the snapshot rows
+    for a month end written before them)."""
+    completed = dict(
+        SnapshotDay.objects.filter(as_of__in=month_ends(before)).values_list("as_of", "loans")
     )
-    rows = (
-        scope(PositionSnapshot.objects.filter(as_of__in=days), user)
-        .order_by()
-        .values("as_of")
-        .annotate(outstanding=Sum("outstanding_principal"), overdue=Sum("overdue_principal"))
+    days = list(completed)
+    # The nightly aggregates of a day whose every office has them, else the snapshot rows.
+    aggregated = [day for day, loans in aggregated_loans(days).items() if completed[day] == loans]
+    from_aggregates = PositionAggregate.objects.filter(
+        as_of__in=aggregated, span="all", dim="", bucket=""
     )
-    found = {row["as_of"]: ratio(row["overdue"] or 0, row["outstanding"] or 0) for row in rows}
+    from_rows = PositionSnapshot.objects.filter(as_of__in=set(days) - set(aggregated))
+    found = {}
+    for rows, office in ((from_aggregates, "office_id"), (from_rows, "office")):
+        for row in (
+            scope(rows, user, office_field=office)
+            .order_by()
+            .values("as_of")
+            .annotate(outstanding=Sum("outstanding_principal"), overdue=Sum("overdue_principal"))
+        ):
+            found[row["as_of"]] = ratio(row["overdue"] or 0, row["outstanding"] or 0)
     return [(day, found.get(day, ratio(0, 0))) for day in sorted(days)]
+
+
+def aggregated_loans(days: list[date]) -> dict[date, int]:
+    """Per day, the loans the offices' aggregates count (all offices: compared with the day's)."""
+    rows = AggregateDay.objects.filter(as_of__in=days).order_by().values("as_of")
+    return {row["as_of"]: row["n"] for row in rows.annotate(n=Sum("loans"))}
 
 
 def postings_on(user: User, *, day: date) -> dict[str, dict[str, int]]:

@@ -254,3 +254,48 @@ class Discrepancy(models.Model):
     @property
     def difference(self) -> int:
         return self.actual - self.expected
+
+
+class ReconciliationTotal(models.Model):
+    """The sums of an office's lines of the month for one level of the reconciliation report
+    (`level`: office, transaction_point, savings_group, programme, or association_<level> with
+    `association` the association of that level), written by the job with the lines, in the same
+    transaction; the report reads these instead of summing every line. Every figure adds up
+    across offices (no distinct counts)."""
+
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.CASCADE, related_name="+", verbose_name=_("đối chiếu")
+    )
+    level = models.CharField(_("cấp"), max_length=24)
+    office = models.ForeignKey(
+        "borrowers.TransactionOffice", on_delete=models.PROTECT, related_name="+"
+    )
+    transaction_point = models.ForeignKey(
+        "borrowers.TransactionPoint", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    savings_group = models.ForeignKey(
+        "borrowers.SavingsGroup", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    association = models.ForeignKey(
+        "borrowers.Association", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    loans = models.PositiveIntegerField(_("số khoản vay"))
+
+    class Meta:
+        verbose_name = _("tổng đối chiếu theo cấp")
+        verbose_name_plural = pgettext_lazy("plural", "tổng đối chiếu theo cấp")
+        indexes = [
+            models.Index(fields=["reconciliation", "level", "office"], name="recon_total_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reconciliation} / {self.level} / {self.office_id}"
+
+
+for _name in AMOUNT_FIELDS:  # the lines' amounts, summed
+    _field = ReconciliationLine._meta.get_field(_name)
+    assert isinstance(_field, models.BigIntegerField)
+    _field.clone().contribute_to_class(ReconciliationTotal, _name)

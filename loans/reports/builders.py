@@ -21,6 +21,7 @@ from programmes.models import Programme
 
 from ..models import Loan, LoanTransaction
 from .dimensions import JOURNAL_COLUMNS, Dimension, add_keys, dimensions, group_exprs
+from .flow_aggregates import rolled_flows
 from .household_figures import with_household_figures
 from .measures import (
     DECREE_28_MEASURES,
@@ -216,7 +217,8 @@ def closed_loan_ids(request: ReportRequest):
 
 def flows(request: ReportRequest) -> Report:
     """Disbursed, principal and interest collected, written off, new and closed loans in the
-    period [from, to] (value dates), per group."""
+    period [from, to] (value dates), per group; the sums from the nightly roll-ups and the
+    journal after them when they cover the grouping ("aggregate"), else the journal."""
     dims = dimensions(request.group_by)
     loans = Loan.objects.filter(request.filters.q())
     new = grouped(
@@ -229,7 +231,9 @@ def flows(request: ReportRequest) -> Report:
         group_exprs(dims, ""),
         {"closed_loans": Count("id")},
     )
-    frames = [_flow_sums(request, dims), _keyed(new, dims), _keyed(closed, dims)]
+    rolled = rolled_flows(request, dims) if request.source in ("auto", "aggregate") else None
+    sums = _flow_sums(request, dims) if rolled is None else rolled
+    frames = [sums, _keyed(new, dims), _keyed(closed, dims)]
     return Report.build(
         kind="flows",
         title=TITLES["flows"],
@@ -238,7 +242,7 @@ def flows(request: ReportRequest) -> Report:
         measures=FLOW_MEASURES,
         frame=_drop_empty(merge_groups(frames, _keys(dims)), FLOW_MEASURES),
         distinct={},
-        source="journal",
+        source="journal" if rolled is None else "aggregate",
     )
 
 
@@ -326,7 +330,9 @@ def _with_every_line(frame: pd.DataFrame, request: ReportRequest, dims) -> pd.Da
     lines = Programme.objects.filter(is_decree_28=True)
     if request.filters.programme is not None:
         lines = lines.filter(pk=request.filters.programme.pk)
-    every = pd.DataFrame({"programme": list(lines.values_list("code", flat=True))})
+    # dtype str: a programme filter outside the lines leaves none (an empty column is float).
+    codes = pd.Series(list(lines.values_list("code", flat=True)), dtype=str)
+    every = pd.DataFrame({"programme": codes})
     return merge_groups([every, frame], ["programme"])
 
 

@@ -6,12 +6,18 @@ Ratios are fractions of 1 with 6 places (`core.money.ratio`), as in the province
 ratio without a base (no interest due, nothing outstanding) is None."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
 from borrowers.selectors import User
 from core.money import ratio
-from loans.reconciliation.models import AMOUNT_FIELDS, Reconciliation, ReconciliationLine
+from loans.reconciliation.models import (
+    AMOUNT_FIELDS,
+    Reconciliation,
+    ReconciliationLine,
+    ReconciliationTotal,
+)
 from loans.reconciliation.selectors import (
     ASSOCIATION_FIELDS,
     Filters,
@@ -19,6 +25,7 @@ from loans.reconciliation.selectors import (
     lines_for,
     run_status,
 )
+from loans.reconciliation.totals import level_totals_for
 
 LEVELS = ("loan", "savings_group", "association", "transaction_point", "office", "programme")
 FEE_LEVELS = tuple(ASSOCIATION_FIELDS)
@@ -81,7 +88,7 @@ def _amounts(row: dict) -> dict:
     return {field: row[field] for field in AMOUNT_FIELDS}
 
 
-def rows(lines: QuerySet[ReconciliationLine], level: str) -> list[dict]:
+def rows(lines: QuerySet[Any], level: str) -> list[dict]:
     """One row per key of the level, with the summed figures."""
     if level == "association":
         return association_rows(lines)
@@ -147,15 +154,57 @@ def reconciliation_report(
     recon: Reconciliation, user: User, *, level: str, filters: Filters
 ) -> dict:
     """The documented answer: month, level, the latest run's status, rows, totals,
-    discrepancies."""
-    lines = lines_for(recon, user, filters)
+    discrepancies, and `source`: "aggregate" (the job's totals per level) or "lines"."""
+    stored = level_totals_for(recon, user, filters) if level != "loan" else None
     status = run_status(recon)
+    if stored is None:
+        lines = lines_for(recon, user, filters)
+        figures = {"rows": rows(lines, level), "totals": totals(lines), "source": "lines"}
+    else:
+        figures = {
+            "rows": stored_rows(stored, level),
+            "totals": stored_totals(stored),
+            "source": "aggregate",
+        }
     return {
         "month": recon.period,
         "level": level,
         "status": status[0] if status else None,
         "finished_at": recon.finished_at,
-        "rows": rows(lines, level),
-        "totals": totals(lines),
+        **figures,
         "discrepancies": discrepancy_rows(recon, user, filters),
     }
+
+
+def stored_rows(stored: QuerySet[ReconciliationTotal], level: str) -> list[dict]:
+    """`rows` read from the job's totals of the level (the same groups, the same sums)."""
+    if level != "association":
+        return rows(stored.filter(level=level), level)
+    result = []
+    for each in ASSOCIATION_FIELDS:
+        grouped = (
+            stored.filter(level=f"association_{each}")
+            .order_by()
+            .values("association_id", "association__name", "association__kind")
+            .annotate(**_sums())
+            .order_by("association__name")
+        )
+        for row in grouped:
+            finished = _finish_row(_amounts(dict(row)))
+            result.append(
+                {
+                    "association": row["association_id"],
+                    "association_name": row["association__name"],
+                    "association_kind": row["association__kind"],
+                    "association_level": each,
+                    **finished,
+                    "fee_earned": finished[f"fee_{each}"],
+                }
+            )
+    return result
+
+
+def stored_totals(stored: QuerySet[ReconciliationTotal]) -> dict:
+    """`totals` from the office totals (every figure adds up across offices)."""
+    summed = stored.filter(level="office").aggregate(**_sums(), loans=Sum("loans"))
+    return {"loans": int(summed.pop("loans") or 0), **_finish_row(summed)}

@@ -14,6 +14,7 @@ from .dimensions import UNKNOWN_NAME, Dimension
 from .params import ReportRequest
 
 SOURCE_LABELS = {
+    "aggregate": gettext_noop("Số liệu tổng hợp cuối ngày do tác vụ đêm ghi lại"),
     "snapshot": gettext_noop("Số liệu cuối ngày do tác vụ đêm ghi lại"),
     "engine": gettext_noop("Tính trực tiếp từ sổ nhật ký giao dịch"),
     "journal": gettext_noop("Sổ nhật ký giao dịch, theo ngày giá trị"),

@@ -31,10 +31,11 @@ from ..models import (
     SnapshotDay,
 )
 from ..selectors import MONEY_KINDS, iter_positions, loans_open_on
+from . import aggregate_source
 from .dimensions import SNAPSHOT_COLUMNS, Dimension, add_keys, group_exprs
 from .params import ReportFilters
 
-SOURCES = ("auto", "snapshot", "engine")
+SOURCES = ("auto", "aggregate", "snapshot", "engine")
 # Postings entered this long before a run started may not have been committed when it read the
 # journal; settings.REPORT_SNAPSHOT_MARGIN overrides it (tests set 0).
 DEFAULT_MARGIN = timedelta(minutes=1)
@@ -72,9 +73,29 @@ def position_totals(
     source: str = "auto",
 ) -> PositionTotals:
     """POSITION_MEASURES per group of `dims` (and ageing bucket) for the loans open at `as_of`;
-    `households=False` leaves the households uncounted (0), which spares the snapshot a join."""
-    if source == "auto":
-        source = "snapshot" if snapshot_is_current(as_of=as_of, filters=filters) else "engine"
+    `households=False` leaves the households uncounted (0), which spares the snapshot a join.
+    From the nightly aggregates when they answer exactly ("aggregate"), else the snapshot rows
+    ("snapshot") while the snapshot holds, else the engine ("engine"); `source` forces one
+    ("aggregate" falls back as "auto" does, and the result says which was read)."""
+    if source in ("auto", "aggregate"):
+        cutoff = current_snapshot_cutoff(as_of=as_of, filters=filters)
+        chosen = None
+        if cutoff is not None:
+            chosen = aggregate_source.plan(
+                as_of=as_of, filters=filters, dims=dims, households=households, cutoff=cutoff
+            )
+        source = "engine" if cutoff is None else ("aggregate" if chosen else "snapshot")
+        if chosen is not None:
+            frame, borrowers = aggregate_source.from_aggregates(
+                chosen, as_of=as_of, filters=filters, dims=dims, by_bucket=by_bucket
+            )
+            frame = frame if households else frame.assign(borrowers=0)
+            return PositionTotals(
+                _finish(frame, dims, by_bucket),
+                borrowers if households else 0,
+                source,
+                source_date=as_of,
+            )
     if source == "snapshot":
         frame, borrowers = _from_snapshot(as_of, filters, dims, by_bucket, households)
         return PositionTotals(frame, borrowers, source, source_date=as_of)
@@ -89,15 +110,23 @@ def snapshot_is_current(*, as_of: date, filters: ReportFilters) -> bool:
     """Whether the nightly snapshot of `as_of` still holds for the offices of `filters`: the
     job completed the day (its `SnapshotDay`), the day's rows are still the ones it counted,
     and nothing that changes positions as of that day was written since the run started."""
+    return current_snapshot_cutoff(as_of=as_of, filters=filters) is not None
+
+
+def current_snapshot_cutoff(*, as_of: date, filters: ReportFilters):
+    """When the run that completed `as_of` began reading (less the margin) if its snapshot
+    still holds for the offices of `filters` (see `snapshot_is_current`), else None."""
     day = SnapshotDay.objects.filter(as_of=as_of).first()
     if day is None:
-        return False
+        return None
     # Daily snapshots are pruned after a while; then the day's rows are gone.
     if PositionSnapshot.objects.filter(as_of=as_of).count() != day.loans:
-        return False
+        return None
     margin = getattr(settings, "REPORT_SNAPSHOT_MARGIN", DEFAULT_MARGIN)
     cutoff = day.started_at - margin
-    return not _changed_since(cutoff, as_of=as_of, office_ids=filters.journal_office_ids())
+    if _changed_since(cutoff, as_of=as_of, office_ids=filters.journal_office_ids()):
+        return None
+    return cutoff
 
 
 def _changed_since(cutoff, *, as_of: date, office_ids: list[int] | None) -> bool:

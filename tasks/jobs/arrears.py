@@ -26,7 +26,7 @@ from loans.services import overdue
 
 from ..models import JobPartition, JobRun
 from . import incremental, runs
-from .snapshots import SNAPSHOT_FIELDS, write_snapshots
+from .snapshots import SNAPSHOT_FIELDS, write_day_aggregates, write_snapshots
 
 __all__ = [
     "SNAPSHOT_FIELDS",
@@ -155,6 +155,7 @@ def _office_positions(
             rolling = {} if previous is None else {"previous": previous}
             for key, value in _process_chunk(chunk, as_of=as_of, **rolling).items():
                 counts[key] += value
+        write_day_aggregates(as_of=as_of, office_id=office_id)
         runs.test_delay()
     log.info(
         "arrears %s office %s: %s loans (%s rolled forward) in %.1fs",

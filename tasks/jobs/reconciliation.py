@@ -27,6 +27,7 @@ from loans.reconciliation.models import (
     ReconciliationLine,
 )
 from loans.reconciliation.months import month_end, parse_month, previous_month
+from loans.reconciliation.totals import write_level_totals
 from loans.savings.models import MonthlySavingsLine
 from loans.selectors import id_chunks
 
@@ -119,6 +120,7 @@ def _reconcile_and_write(*, month: date, office_id: int) -> dict[str, int]:
         for model in RESULT_MODELS:
             model.objects.filter(reconciliation=recon, office_id=office_id).delete()
         _write(recon, result)
+        write_level_totals(recon, office_id=office_id)
         savings = write_savings_lines(
             recon, office_id=office_id, first=month, last=month_end(month)
         )

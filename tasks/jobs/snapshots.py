@@ -7,6 +7,8 @@ import pandas as pd
 from django.db import connection
 
 from loans.models import PositionSnapshot
+from loans.reports.aggregates import write_aggregates
+from loans.reports.flow_aggregates import roll_up_flows
 
 SNAPSHOT_FIELDS = [
     "outstanding_principal",
@@ -52,6 +54,14 @@ def write_snapshots(positions: pd.DataFrame, *, as_of: date) -> None:
         ),
         batch_size=2000,
     )
+
+
+def write_day_aggregates(*, as_of: date, office_id: int) -> int:
+    """The office's report aggregates of `as_of`, summed from its snapshot rows just written,
+    and its journal's flows entered since the last roll-up; call it in the transaction that
+    wrote the rows (after the last chunk)."""
+    roll_up_flows(office_id=office_id)
+    return write_aggregates(as_of=as_of, office_id=office_id)
 
 
 def _copy_snapshots(positions: pd.DataFrame, *, as_of: date) -> None:

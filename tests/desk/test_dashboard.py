@@ -36,7 +36,7 @@ def test_its_figures_equal_the_portfolio_report_for_the_same_offices_and_date(ni
     shown = panels(browser(user))["portfolio"]["portfolio"]
     totals = report_totals(user, AS_OF)
     assert shown.as_of == AS_OF  # the last night the job completed
-    assert shown.source == "snapshot"
+    assert shown.source == "aggregate"  # the night's sums, as the report reads them
     assert shown.loans == totals["loans"]
     assert shown.borrowers == totals["borrowers"]
     assert shown.outstanding == totals["outstanding_principal"]

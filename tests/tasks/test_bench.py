@@ -29,8 +29,8 @@ def test_the_bench_writes_every_figure(cast, tmp_path):
     assert figures["reconciliation_s"] > 0 and figures["reconciliation_status"] == "done"
     # Every report endpoint answered 200 and was timed.
     assert set(figures["report_p95_ms"]) == set(bench.REPORT_URLS)
-    # The position reports read the snapshot the timed job has just written.
-    assert figures["report_ms"]["portfolio"]["source"] == "snapshot"
+    # The position reports read the aggregates the timed job has just written with its snapshot.
+    assert figures["report_ms"]["portfolio"]["source"] == "aggregate"
     assert figures["report_ms"]["portfolio"]["first"] > 0  # the warm-up call is timed too
     assert figures["workers"] is None
     # A day of activity at the sessions of D+1, then its incremental night: most loans roll

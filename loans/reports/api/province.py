@@ -133,8 +133,10 @@ class ReportQuerySerializer(serializers.Serializer):
     source = serializers.ChoiceField(
         choices=SOURCES,
         default="auto",
-        help_text="Where positions come from: `auto` (the nightly snapshot if it still holds, "
-        "else computed), `snapshot` or `engine` (for checks).",
+        help_text="Where figures come from: `auto` (the nightly aggregates when they cover the "
+        "grouping and filters, else the snapshot rows, while the snapshot still holds; else "
+        "computed), `aggregate`, `snapshot` or `engine` (for checks); the answer's `source` "
+        "says which was read.",
     )
     format = serializers.ChoiceField(
         choices=FORMATS,
@@ -196,13 +198,22 @@ class PeriodQuerySerializer(ReportQuerySerializer):
         help_text="Last day (YYYY-MM-DD), not after today; default yesterday.",
     )
 
+    as_of = serializers.DateField(
+        required=False,
+        validators=[business_date],
+        help_text="The same as `to` (the day the period's positions are read at); not with `to`.",
+    )
+
     def get_fields(self):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
 
     def validate(self, attrs):
-        end = attrs.get("to") or default_as_of(timezone.localdate())
+        # `as_of` was ignored here once, so the period silently ended yesterday (issue 17).
+        if attrs.get("as_of") and attrs.get("to") and attrs["as_of"] != attrs["to"]:
+            raise serializers.ValidationError({"as_of": "Chỉ dùng một trong as_of và to."})
+        end = attrs.get("to") or attrs.get("as_of") or default_as_of(timezone.localdate())
         start = attrs.get("from") or end.replace(day=1)
         if start > end:
             raise serializers.ValidationError({"from": "Từ ngày phải trước hoặc bằng đến ngày."})

@@ -195,6 +195,10 @@ class ReconciliationReportSerializer(serializers.Serializer):
     rows = ReconciliationRowSerializer(many=True)
     totals = TotalsSerializer()
     discrepancies = DiscrepancySerializer(many=True)
+    source = serializers.CharField(
+        help_text="`aggregate`: the job's totals per level; `lines`: summed from the loan lines "
+        "(the loan level, a group or association filter, or a month reconciled without them)."
+    )
     replica_lag_seconds = serializers.FloatField(allow_null=True, help_text=REPLICA_LAG_HELP)
 
 
