@@ -19,6 +19,7 @@ from core.exports import XLSX_MEDIA_TYPE
 
 from .models import ImportBatch
 from .services import import_book
+from .undo import UndoError, undo_batch
 from .workbook import template_bytes
 
 UPLOADS = Path(tempfile.gettempdir()) / "vbsp-takeon"
@@ -48,8 +49,26 @@ class ImportBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "savings",
         "created_by",
         "created_at",
+        "undone_at",
     )
     date_hierarchy = "as_of"
+    actions = ["undo"]
+
+    def has_undo_permission(self, request) -> bool:
+        return request.user.has_perm("takeon.undo_importbatch")
+
+    @admin.action(
+        description=_("Hủy đợt chuyển đổi (trước mọi bút toán sau đó)"), permissions=["undo"]
+    )
+    def undo(self, request, queryset):
+        """Each selected batch undone on its own: one refused does not stop the others."""
+        for batch in queryset.order_by("-pk"):
+            try:
+                undo_batch(batch.pk, by=request.user)
+            except UndoError as exc:
+                messages.error(request, f"{batch}: {exc.message}")
+            else:
+                messages.success(request, _("Đã hủy đợt chuyển đổi %(b)s.") % {"b": batch})
 
     def get_urls(self):
         def route(suffix: str, view, name: str):
