@@ -49,7 +49,7 @@ def insert_instances(model: type[models.Model], objs: list, *, key: str, by) -> 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     insert_rows(
         model,
-        [f.column for f in fields],
+        [str(f.column) for f in fields],
         (
             tuple(
                 now if getattr(f, "auto_now_add", False) else getattr(o, f.attname) for f in fields
