@@ -27,7 +27,7 @@ from loans.models import (
     ScheduleVersion,
     TransactionKind,
 )
-from loans.savings.models import SavingsKind, SavingsTransaction
+from loans.savings.models import SavingsAccount, SavingsKind, SavingsTransaction
 from loans.selectors import positions
 
 from .models import ImportBatch, TakeOnLoan
@@ -283,13 +283,16 @@ def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by
 
 
 def _skip_known_savings(book: Book) -> None:
-    """A household whose savings account has an entry in force (not reversed by undoing a
-    batch) keeps it: a second import adds none."""
-    known = set(
-        SavingsTransaction.objects.filter(account__borrower__national_id__in=list(book.savings))
-        .exclude(kind=SavingsKind.REVERSAL)
-        .filter(reversed_by__isnull=True)
-        .values_list("account__borrower__national_id", flat=True)
+    """A household whose savings account is here already keeps it: a second import adds
+    none. Only an account whose every entry was reversed (its batch undone) opens again."""
+    ids = list(book.savings)
+    entries = SavingsTransaction.objects.filter(account__borrower__national_id__in=ids)
+    national_id = "account__borrower__national_id"
+    in_force = entries.exclude(kind=SavingsKind.REVERSAL).filter(reversed_by__isnull=True)
+    accounts = SavingsAccount.objects.filter(borrower__national_id__in=ids)
+    known = set(in_force.values_list(national_id, flat=True)) | (
+        set(accounts.values_list("borrower__national_id", flat=True))
+        - set(entries.values_list(national_id, flat=True))
     )
     book.savings = {k: v for k, v in book.savings.items() if k not in known}
 
