@@ -117,8 +117,13 @@ def import_book(
     )
     if report.errors or dry_run:
         return report
-    if not (book.households or book.loans or book.savings):
-        return report  # everything in the file is here already
+    if book.households or book.loans or book.savings:  # else all of it is here already
+        _post_checked(book, report, by=by, file_name=file_name, step=step)
+    return report
+
+
+def _post_checked(book: Book, report: Report, *, by, file_name: str, step) -> None:
+    """Post the book and check every new loan's position as of C, in one transaction."""
     try:
         with transaction.atomic():
             report.batch_id = _post(book, by=by, file_name=file_name, step=step)
@@ -128,9 +133,8 @@ def import_book(
                 raise TakeOnError(_("Số liệu sau chuyển đổi khác tệp: không ghi sổ."))
     except TakeOnError:
         report.batch_id = None
-        return report
+        return
     report.posted = True
-    return report
 
 
 def _post(book: Book, *, by, file_name: str, step: Callable[[str], None]) -> int:
