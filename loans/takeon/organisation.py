@@ -182,7 +182,7 @@ def _groups(sheet: Sheet, plan: _Plan) -> None:
         kind = cells.raw("association").lower()
         record = {c: cells.text(c) for c in ("name", "village", "leader")}
         record["leader_phone"] = cells.text("leader_phone", required=False) or ""
-        if len(plan.errors.items) == before and (point, kind) not in associations:
+        if point in points and kind in KINDS and (point, kind) not in associations:
             cells.fail("association", _("Điểm giao dịch này chưa có hội này (sheet associations)."))
         if code and len(plan.errors.items) == before:
             plan.groups[code] = {**record, "code": code, "point": point, "kind": kind}
