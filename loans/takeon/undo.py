@@ -89,6 +89,10 @@ def _refuse_if_posted_since(batch: ImportBatch, loan_ids: list[int]) -> None:
 
 def _reverse_loan_openings(batch: ImportBatch, loan_ids: list[int], note: str, by) -> None:
     openings = LoanTransaction.objects.filter(loan_id__in=loan_ids, kind__in=OPENING_KINDS)
+    # Read whole before the COPY starts: no other query may run on its connection meanwhile.
+    rows = list(
+        openings.values_list("pk", "loan_id", "amount", "office_id", "transaction_point_id")
+    )
     now, by_id = timezone.now(), getattr(by, "pk", None)
     columns = ["loan_id", "kind", "value_date", "amount", "office_id", "transaction_point_id"]
     columns += ["receipt_number", "note", "posted_at", "posted_by_id", "reverses_id"]
@@ -98,9 +102,7 @@ def _reverse_loan_openings(batch: ImportBatch, loan_ids: list[int], note: str, b
         (
             (loan, str(TransactionKind.REVERSAL), batch.as_of, amount, office, point, "", note,
              now, by_id, pk)
-            for pk, loan, amount, office, point in openings.values_list(
-                "pk", "loan_id", "amount", "office_id", "transaction_point_id"
-            ).iterator(chunk_size=BATCH_SIZE)
+            for pk, loan, amount, office, point in rows
         ),
     )  # fmt: skip
 
