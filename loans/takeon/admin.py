@@ -1,10 +1,6 @@
 """The admin page "Chuyển đổi dữ liệu": upload a take-on workbook, see the preview (counts and
 every row error), then confirm; the list of past batches; the template to download."""
 
-import secrets
-import tempfile
-from pathlib import Path
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyMixin
 from core.exports import XLSX_MEDIA_TYPE
 
+from .admin_organisation import UPLOADS, OrganisationAdminMixin, _store
 from .models import ImportBatch
 from .services import import_book
+from .undo import UndoError, undo_batch
 from .workbook import template_bytes
-
-UPLOADS = Path(tempfile.gettempdir()) / "vbsp-takeon"
 
 
 class UploadForm(forms.Form):
@@ -38,7 +34,7 @@ class ConfirmForm(forms.Form):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ImportBatchAdmin(OrganisationAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "as_of",
@@ -48,8 +44,26 @@ class ImportBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "savings",
         "created_by",
         "created_at",
+        "undone_at",
     )
     date_hierarchy = "as_of"
+    actions = ["undo"]
+
+    def has_undo_permission(self, request) -> bool:
+        return request.user.has_perm("takeon.undo_importbatch")
+
+    @admin.action(
+        description=_("Hủy đợt chuyển đổi (trước mọi bút toán sau đó)"), permissions=["undo"]
+    )
+    def undo(self, request, queryset):
+        """Each selected batch undone on its own: one refused does not stop the others."""
+        for batch in queryset.order_by("-pk"):
+            try:
+                undo_batch(batch.pk, by=request.user)
+            except UndoError as exc:
+                messages.error(request, f"{batch}: {exc.message}")
+            else:
+                messages.success(request, _("Đã hủy đợt chuyển đổi %(b)s.") % {"b": batch})
 
     def get_urls(self):
         def route(suffix: str, view, name: str):
@@ -58,6 +72,7 @@ class ImportBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return [
             route("import/", self.import_view, "import"),
             route("template/", self.template_view, "template"),
+            *self.organisation_urls(),
             *super().get_urls(),
         ]
 
@@ -112,10 +127,3 @@ class ImportBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return redirect("admin:takeon_importbatch_changelist")
         context |= {"report": report, "form": UploadForm()}
         return TemplateResponse(request, "admin/takeon/importbatch/import.html", context)
-
-
-def _store(data: bytes) -> str:
-    UPLOADS.mkdir(mode=0o700, exist_ok=True)
-    token = secrets.token_urlsafe(24)
-    (UPLOADS / token).write_bytes(data)
-    return token

@@ -11,7 +11,9 @@ from rest_framework.views import APIView
 from borrowers.selectors import office_ids_for
 from core.api import business_date
 
+from .models import ImportBatch
 from .services import Report, import_book
+from .undo import UndoError, undo_batch
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -106,4 +108,46 @@ class ImportView(APIView):
         return Response(report.as_dict(), status=code)
 
 
-urlpatterns = [path("imports/", ImportView.as_view(), name="takeon-import")]
+class CanUndo(permissions.IsAuthenticated):
+    """Undoing a batch is the branch's too, with its own permission."""
+
+    def has_permission(self, request, view) -> bool:
+        return (
+            super().has_permission(request, view)
+            and office_ids_for(request.user) is None
+            and request.user.has_perm("takeon.undo_importbatch")
+        )
+
+
+class UndoView(APIView):
+    """Undo a whole take-on batch before anything was posted on it: its opening entries
+    reversed, its loans closed, the file importable again."""
+
+    permission_classes = [CanUndo]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "ImportUndone",
+                fields={"id": serializers.IntegerField(), "undone_at": serializers.DateTimeField()},
+            ),
+            404: OpenApiResponse(description="No such batch."),
+            409: OpenApiResponse(description="Already undone, or posted on since the import."),
+        },
+        operation_id="imports_undo",
+    )
+    def post(self, request, pk: int):
+        if not ImportBatch.objects.filter(pk=pk).exists():
+            return Response({"detail": _("Không có đợt chuyển đổi này.")}, status=404)
+        try:
+            batch = undo_batch(pk, by=request.user)
+        except UndoError as exc:
+            return Response({"detail": exc.message, "code": exc.code}, status=409)
+        return Response({"id": batch.pk, "undone_at": batch.undone_at})
+
+
+urlpatterns = [
+    path("imports/", ImportView.as_view(), name="takeon-import"),
+    path("imports/<int:pk>/undo/", UndoView.as_view(), name="takeon-undo"),
+]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from loans.models import Loan
+from loans.savings.models import SavingsAccount, SavingsTransaction
 
 
 class ImportBatch(models.Model):
@@ -25,11 +26,23 @@ class ImportBatch(models.Model):
         related_name="+",
         verbose_name=_("người thực hiện"),
     )
+    # Undone (hủy đợt): every opening entry reversed, the loans closed and their contract
+    # numbers freed (the file's number kept in TakeOnLoan), so the file can be imported again.
+    undone_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người hủy"),
+    )
 
     class Meta:
         verbose_name = _("đợt chuyển đổi dữ liệu")
         verbose_name_plural = pgettext_lazy("plural", "đợt chuyển đổi dữ liệu")
         ordering = ["-id"]
+        permissions = [("undo_importbatch", _("Hủy đợt chuyển đổi dữ liệu"))]
 
     def __str__(self) -> str:
         return f"{self.as_of:%d/%m/%Y} – {self.file_name}"
@@ -47,6 +60,7 @@ class TakeOnLoan(models.Model):
     loan = models.OneToOneField(
         Loan, on_delete=models.PROTECT, related_name="takeon", verbose_name=_("khoản vay")
     )
+    contract_number = models.CharField(_("số khế ước (theo tệp)"), max_length=30, blank=True)
     disbursed_total = models.BigIntegerField(_("đã giải ngân (theo tệp)"))
     outstanding_principal = models.BigIntegerField(_("dư nợ tại ngày chuyển đổi"))
     interest_arrears = models.BigIntegerField(_("lãi tồn đọng"))
@@ -59,3 +73,30 @@ class TakeOnLoan(models.Model):
 
     def __str__(self) -> str:
         return str(self.loan)
+
+
+class TakeOnSavings(models.Model):
+    """A savings account's opening entry posted by a batch (what undoing the batch reverses)."""
+
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="savings_taken",
+        verbose_name=_("đợt chuyển đổi"),
+    )
+    account = models.ForeignKey(
+        SavingsAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("tài khoản")
+    )
+    entry = models.OneToOneField(
+        SavingsTransaction,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bút toán số dư chuyển sang"),
+    )
+
+    class Meta:
+        verbose_name = _("tiền gửi chuyển đổi")
+        verbose_name_plural = pgettext_lazy("plural", "tiền gửi chuyển đổi")
+
+    def __str__(self) -> str:
+        return str(self.account)

@@ -54,6 +54,11 @@ class Cells:
 
     def day(self, column: str, *, required: bool = True) -> date | None:
         value = self.values.get(column)
+        if type(value) is str and len(value) == 10 and value[4] == "-":
+            try:
+                return date.fromisoformat(value)  # the common case first: ISO text
+            except ValueError:
+                pass
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
@@ -78,6 +83,10 @@ class Cells:
     def amount(self, column: str, *, required: bool = True) -> int | None:
         """Whole đồng, never negative: an integer or Vietnamese-grouped text (1.234.567)."""
         value = self.values.get(column)
+        if type(value) is int and value >= 0:
+            return value  # the common case first (an .xlsx number)
+        if type(value) is str and value.isascii() and value.isdigit():
+            return int(value)  # and a CSV's plain digits
         if isinstance(value, float) and not value.is_integer():
             self.fail(column, _("Số tiền phải là số nguyên đồng."))
             return None

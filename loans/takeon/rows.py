@@ -6,6 +6,10 @@ and one COPY stream instead of batched INSERTs. Every NOT NULL column must be gi
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+BATCH_SIZE = 5000
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -24,9 +28,44 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         batch: list[tuple] = []
         for row in rows:
             batch.append(row)
-            if len(batch) == 5000:
+            if len(batch) == BATCH_SIZE:
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
                 count, batch = count + len(batch), []
         if batch:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
         return count + len(batch)
+
+
+def insert_instances(model: type[models.Model], objs: list, *, key: str, by) -> None:
+    """New rows of a model with history (households, loans) and their "+" history rows.
+
+    On PostgreSQL one COPY of the rows (no per-value preparation as bulk_create does) and one
+    INSERT ... SELECT of their history rows, found by their unique `key`; elsewhere
+    simple_history's bulk_create_with_history."""
+    if connection.vendor != "postgresql":
+        bulk_create_with_history(objs, model, batch_size=BATCH_SIZE, default_user=by)
+        return
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    insert_rows(
+        model,
+        [str(f.column) for f in fields],
+        (
+            tuple(
+                now if getattr(f, "auto_now_add", False) else getattr(o, f.attname) for f in fields
+            )
+            for o in objs
+        ),
+    )
+    history = model.history.model  # type: ignore[attr-defined]
+    columns = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({names}, "
+            "history_date, history_type, history_user_id, history_change_reason) "
+            f"SELECT {names}, %s, '+', %s, NULL FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(key)} = ANY(%s)",
+            [now, getattr(by, "pk", None), [getattr(o, key) for o in objs]],
+        )

@@ -7,13 +7,13 @@ the file before the transaction commits. What exists already (a contract number,
 is skipped, so the same file imported twice posts nothing twice.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from borrowers.models import Borrower, SavingsGroup
 from core.errors import DomainError
@@ -27,12 +27,12 @@ from loans.models import (
     ScheduleVersion,
     TransactionKind,
 )
-from loans.savings.models import SavingsAccount
-from loans.savings.services import open_with_balance
+from loans.savings.models import SavingsAccount, SavingsKind, SavingsTransaction
 from loans.selectors import positions
 
 from .models import ImportBatch, TakeOnLoan
-from .rows import insert_rows
+from .rows import insert_instances, insert_rows
+from .savings import post_savings
 from .validation import Book, check_book
 from .workbook import WorkbookError, read_workbook
 
@@ -44,6 +44,17 @@ OPENING_ENTRIES = {
     TransactionKind.OPENING_ACCRUED_INTEREST: "interest_accrued_not_due",
     TransactionKind.OPENING_OVERDUE_INTEREST: "overdue_rate_interest",
 }
+# What an import does, in order (told to `step`).
+STEPS = (
+    "Đọc tệp",
+    "Kiểm tra từng dòng",
+    "Ghi hộ vay",
+    "Ghi khoản vay",
+    "Ghi lịch trả nợ",
+    "Ghi số dư chuyển đổi",
+    "Ghi tiền gửi",
+    "Đối chiếu dư nợ tại ngày chuyển đổi",
+)
 CHECKED = ("outstanding_principal", "interest_arrears", "interest_accrued_not_due")
 
 
@@ -74,13 +85,28 @@ class Report:
         }
 
 
-def import_book(data: bytes, *, as_of: date, dry_run: bool, by, file_name: str = "") -> Report:
-    """Check the file and, unless a dry run or any row is wrong, post it whole."""
+def _no_step(label: str) -> None:
+    return None
+
+
+def import_book(
+    data: bytes,
+    *,
+    as_of: date,
+    dry_run: bool,
+    by,
+    file_name: str = "",
+    step: Callable[[str], None] = _no_step,
+) -> Report:
+    """Check the file and, unless a dry run or any row is wrong, post it whole. `step` is
+    told each of STEPS as it starts (a command's progress bar)."""
+    step(STEPS[0])
     try:
         sheets = read_workbook(data)
     except (WorkbookError, ValueError, KeyError, OSError):
         message = _("Tệp không đọc được: cần tệp Excel (.xlsx) hoặc tệp zip các tệp CSV.")
         return Report(errors=[{"sheet": "", "row": 0, "column": "", "message": message}])
+    step(STEPS[1])
     book = check_book(sheets, as_of)
     _skip_known_savings(book)
     report = Report(
@@ -91,22 +117,27 @@ def import_book(data: bytes, *, as_of: date, dry_run: bool, by, file_name: str =
     )
     if report.errors or dry_run:
         return report
-    if not (book.households or book.loans or book.savings):
-        return report  # everything in the file is here already
+    if book.households or book.loans or book.savings:  # else all of it is here already
+        _post_checked(book, report, by=by, file_name=file_name, step=step)
+    return report
+
+
+def _post_checked(book: Book, report: Report, *, by, file_name: str, step) -> None:
+    """Post the book and check every new loan's position as of C, in one transaction."""
     try:
         with transaction.atomic():
-            report.batch_id = _post(book, by=by, file_name=file_name)
+            report.batch_id = _post(book, by=by, file_name=file_name, step=step)
+            step(STEPS[-1])
             report.mismatches = check_positions(report.batch_id)
             if report.mismatches:
                 raise TakeOnError(_("Số liệu sau chuyển đổi khác tệp: không ghi sổ."))
     except TakeOnError:
         report.batch_id = None
-        return report
+        return
     report.posted = True
-    return report
 
 
-def _post(book: Book, *, by, file_name: str) -> int:
+def _post(book: Book, *, by, file_name: str, step: Callable[[str], None]) -> int:
     batch = ImportBatch.objects.create(
         as_of=book.as_of,
         file_name=file_name[:200],
@@ -115,11 +146,16 @@ def _post(book: Book, *, by, file_name: str) -> int:
         savings=len(book.savings),
         created_by=by,
     )
+    step(STEPS[2])
     borrowers = _post_households(book, by=by)
+    step(STEPS[3])
     loans = _post_loans(book, borrowers, by=by)
+    step(STEPS[4])
     _post_schedules(book, loans, by=by)
+    step(STEPS[5])
     _post_openings(book, loans, batch, by=by)
-    _post_savings(book, borrowers, by=by)
+    step(STEPS[6])
+    post_savings(book, borrowers, batch, by=by)
     return batch.pk
 
 
@@ -139,14 +175,14 @@ def _post_households(book: Book, *, by) -> dict[str, Borrower]:
                 office_id=group.transaction_point.office_id,
             )
         )
-    bulk_create_with_history(new, Borrower, batch_size=BATCH_SIZE, default_user=by)
+    insert_instances(Borrower, new, key="national_id", by=by)
     ids = [*book.households, *book.known_households]
     return {b.national_id: b for b in Borrower.objects.filter(national_id__in=ids)}
 
 
 def _post_loans(book: Book, borrowers: dict[str, Borrower], *, by) -> dict[str, Loan]:
     new = [_loan(record, borrowers[record["national_id"]], by) for record in book.loans.values()]
-    bulk_create_with_history(new, Loan, batch_size=BATCH_SIZE, default_user=by)
+    insert_instances(Loan, new, key="contract_number", by=by)
     numbers = list(book.loans)
     return {loan.contract_number: loan for loan in Loan.objects.filter(contract_number__in=numbers)}
 
@@ -238,6 +274,7 @@ def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by
             TakeOnLoan(
                 batch=batch,
                 loan=loan,
+                contract_number=number,
                 **{
                     c: book.loans[number][c]
                     for c in (*CHECKED, "disbursed_total", "overdue_rate_interest")
@@ -250,19 +287,18 @@ def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by
 
 
 def _skip_known_savings(book: Book) -> None:
-    """A household whose savings account exists already keeps it: a second import adds none."""
-    known = set(
-        SavingsAccount.objects.filter(borrower__national_id__in=list(book.savings)).values_list(
-            "borrower__national_id", flat=True
-        )
+    """A household whose savings account is here already keeps it: a second import adds
+    none. Only an account whose every entry was reversed (its batch undone) opens again."""
+    ids = list(book.savings)
+    entries = SavingsTransaction.objects.filter(account__borrower__national_id__in=ids)
+    national_id = "account__borrower__national_id"
+    in_force = entries.exclude(kind=SavingsKind.REVERSAL).filter(reversed_by__isnull=True)
+    accounts = SavingsAccount.objects.filter(borrower__national_id__in=ids)
+    known = set(in_force.values_list(national_id, flat=True)) | (
+        set(accounts.values_list("borrower__national_id", flat=True))
+        - set(entries.values_list(national_id, flat=True))
     )
     book.savings = {k: v for k, v in book.savings.items() if k not in known}
-
-
-def _post_savings(book: Book, borrowers: dict[str, Borrower], *, by) -> None:
-    """Members' savings balances at C: each account opened with its opening entry."""
-    for national_id, balance in book.savings.items():
-        open_with_balance(borrowers[national_id], balance, book.as_of, by)
 
 
 def check_positions(batch_id: int) -> list[dict]:

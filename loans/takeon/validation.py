@@ -265,9 +265,10 @@ def _loan_consistency(cells: Cells, r: dict, as_of: date) -> None:
 
 def _instalments(sheet: Sheet, book: Book) -> None:
     rows: dict[str, list[tuple[int, date, int]]] = defaultdict(list)
+    ends: dict[str, date] = {}  # each loan's last possible due date, worked out once
     for number, values in sheet.rows:
         cells = Cells(sheet.name, number, values, book.errors)
-        record = _instalment(cells, book)
+        record = _instalment(cells, book, ends)
         if record is not None:
             rows[record[0]].append((number, record[1], record[2]))
     for contract, loan in list(book.loans.items()):
@@ -275,7 +276,7 @@ def _instalments(sheet: Sheet, book: Book) -> None:
         _loan_instalments(sheet.name, contract, loan, mine, book)
 
 
-def _instalment(cells: Cells, book: Book) -> tuple[str, date, int] | None:
+def _instalment(cells: Cells, book: Book, ends: dict[str, date]) -> tuple[str, date, int] | None:
     contract = cells.text("contract_number")
     due, principal = cells.day("due_date"), cells.amount("principal")
     if contract is None or due is None or principal is None:
@@ -289,8 +290,10 @@ def _instalment(cells: Cells, book: Book) -> tuple[str, date, int] | None:
         cells.fail("principal", _("Số gốc của kỳ phải lớn hơn 0."))
         return None
     loan = book.loans[contract]
-    end = add_months(loan["first_disbursed_on"], loan["term_months"], loan["due_day"])
-    end = max(end, loan["extended_to"] or end)  # an extension (gia hạn nợ) moves it
+    if contract not in ends:
+        end = add_months(loan["first_disbursed_on"], loan["term_months"], loan["due_day"])
+        ends[contract] = max(end, loan["extended_to"] or end)  # an extension (gia hạn nợ)
+    end = ends[contract]
     if due > end:
         cells.fail(
             "due_date",

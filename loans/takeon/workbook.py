@@ -12,6 +12,8 @@ from openpyxl import Workbook, load_workbook
 
 from core.exports import csv_bytes, write_row, xlsx_bytes
 
+from .xlsx import Rows, Unsupported, read_xlsx
+
 SHEETS: dict[str, tuple[str, ...]] = {
     "households": (
         "national_id",
@@ -113,52 +115,64 @@ class Sheet:
 
 
 def read_workbook(data: bytes) -> dict[str, Sheet]:
-    """The sheets of the file (xlsx, or a zip of <sheet>.csv); absent sheets are empty."""
+    """The sheets of the take-on file (xlsx, or a zip of <sheet>.csv); absent ones empty."""
+    return read_tables(data, SHEETS)
+
+
+def read_tables(data: bytes, wanted: dict[str, tuple[str, ...]]) -> dict[str, Sheet]:
+    """The `wanted` sheets of a file (xlsx, or a zip of <sheet>.csv); absent sheets are empty."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise WorkbookError("not a zip")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
         if "[Content_Types].xml" in names:
-            tables = dict(_xlsx_tables(data))
+            tables = _xlsx_tables(data)
         else:
             tables = {
-                name.rsplit("/", 1)[-1][:-4]: list(_csv_rows(archive.read(name)))
+                name.rsplit("/", 1)[-1][:-4]: list(enumerate(_csv_rows(archive.read(name)), 1))
                 for name in names
                 if name.lower().endswith(".csv")
             }
-    return {name: _sheet(name, tables.get(name, [])) for name in SHEETS}
+    return {name: _sheet(name, tables.get(name, [])) for name in wanted}
 
 
-def _xlsx_tables(data: bytes) -> Iterator[tuple[str, list[list[object]]]]:
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    for sheet in book.worksheets:
-        yield sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)]
+def _xlsx_tables(data: bytes) -> dict[str, Rows]:
+    """The fast reader (loans/takeon/xlsx.py); openpyxl's read-only mode for what it declines."""
+    try:
+        return read_xlsx(data)
+    except (Unsupported, KeyError):
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return {
+            sheet.title: list(enumerate((list(r) for r in sheet.iter_rows(values_only=True)), 1))
+            for sheet in book.worksheets
+        }
 
 
 def _csv_rows(raw: bytes) -> Iterator[list[object]]:
     yield from csv.reader(io.StringIO(raw.decode("utf-8-sig")))
 
 
-def _sheet(name: str, table: list[list[object]]) -> Sheet:
+def _sheet(name: str, table: Rows) -> Sheet:
+    """A sheet from its rows (row number in the file, values): the first row holds the names."""
     if not table:
         return Sheet(name)
-    columns = [str(c or "").strip() for c in table[0]]
+    columns = [str(c or "").strip() for c in table[0][1]]
     sheet = Sheet(name, columns)
-    for number, values in enumerate(table[1:], start=2):
+    for number, values in table[1:]:
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         sheet.rows.append((number, dict(zip(columns, values, strict=False))))
     return sheet
 
 
-def template_bytes() -> bytes:
+def template_bytes(sheets: dict | None = None, example: dict | None = None) -> bytes:
     """The template: every sheet with its columns and one example row."""
     book = Workbook()
     book.remove(book.active)
-    for name, columns in SHEETS.items():
+    for name, columns in (sheets or SHEETS).items():
         sheet = book.create_sheet(name)
         write_row(sheet, 1, columns)
-        write_row(sheet, 2, EXAMPLE[name])
+        write_row(sheet, 2, (example or EXAMPLE)[name])
     return xlsx_bytes(book)
 
 

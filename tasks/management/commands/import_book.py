@@ -1,4 +1,6 @@
-"""python manage.py import_book FILE --as-of C [--dry-run]: the take-on of an existing book."""
+"""python manage.py import_book FILE --as-of C [--dry-run] [--json]: the take-on of an existing
+book (loans.takeon). It lives here, not in loans/takeon, for its progress bar (tasks.progress:
+nothing below tasks imports tasks): a bar on a terminal, plain lines otherwise."""
 
 import json
 import time
@@ -6,7 +8,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loans.takeon.services import import_book
+from loans.takeon.services import STEPS, import_book
+from tasks.progress import progress
 
 
 class Command(BaseCommand):
@@ -22,22 +25,33 @@ class Command(BaseCommand):
         started = time.monotonic()
         with open(options["file"], "rb") as handle:
             data = handle.read()
-        report = import_book(
-            data,
-            as_of=options["as_of"],
-            dry_run=options["dry_run"],
-            by=None,
-            file_name=options["file"],
-        )
-        seconds = time.monotonic() - started
-        if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict() | {"seconds": round(seconds, 1)}))
-        else:
-            self._print(report, seconds)
+        stream = self.stderr if options["json"] else self.stdout  # --json: stdout is the report
+        with progress(stream, "Chuyển đổi dữ liệu", total=len(STEPS)) as advance:
+            done = 0
+
+            def step(label: str) -> None:
+                nonlocal done
+                advance.say(f"{label} ({time.monotonic() - started:.1f}s)")
+                advance(done)
+                done += 1
+
+            report = import_book(
+                data,
+                as_of=options["as_of"],
+                dry_run=options["dry_run"],
+                by=None,
+                file_name=options["file"],
+                step=step,
+            )
+            advance(len(STEPS))
+        self._report(report, time.monotonic() - started, as_json=options["json"])
         if report.errors or report.mismatches:
             raise CommandError(f"{len(report.errors)} lỗi, {len(report.mismatches)} khoản lệch")
 
-    def _print(self, report, seconds: float) -> None:
+    def _report(self, report, seconds: float, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(report.as_dict() | {"seconds": round(seconds, 1)}))
+            return
         for error in report.errors:
             self.stdout.write(
                 f"{error['sheet']}, dòng {error['row']}, cột {error['column']}: {error['message']}"
