@@ -24,11 +24,12 @@ from ..models import (
 )
 from ..selectors import loans_for, position_of
 
-# Every amount of a position, in the order of the snapshot table's columns.
+# Every amount of a position, in the order of the snapshot table's columns (not the state the
+# next night rolls forward from, which a position shown on the page does not carry).
 POSITION_MONEY = [
     f.name
     for f in PositionSnapshot._meta.fields
-    if isinstance(f, models.BigIntegerField) and not f.primary_key
+    if isinstance(f, models.BigIntegerField) and not f.primary_key and not f.null
 ]
 
 
