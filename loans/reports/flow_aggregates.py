@@ -15,6 +15,7 @@ sum under the old key; the report reads the journal for those groupings (source 
 """
 
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -114,7 +115,7 @@ def _insert_sums(*, office_id: int, since: int, upto: int) -> int:
             AND (t.kind = ANY(%s) OR t.kind = 'reversal')
         GROUP BY t.value_date, t.office_id, l.programme_id
     """
-    params = [value for _name, kind in kinds for value in (kind, kind)]
+    params: list[Any] = [value for _name, kind in kinds for value in (kind, kind)]
     params += [office_id, since, upto, [kind for _name, kind in kinds]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

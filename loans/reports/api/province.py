@@ -201,7 +201,7 @@ class PeriodQuerySerializer(ReportQuerySerializer):
     as_of = serializers.DateField(
         required=False,
         validators=[business_date],
-        help_text="The same as `to` (the day the period's positions are read at); not with `to`.",
+        help_text="The same as `to` (the day the period's positions are read at); `to` wins.",
     )
 
     def get_fields(self):
@@ -210,9 +210,8 @@ class PeriodQuerySerializer(ReportQuerySerializer):
         return fields
 
     def validate(self, attrs):
-        # `as_of` was ignored here once, so the period silently ended yesterday (issue 17).
-        if attrs.get("as_of") and attrs.get("to") and attrs["as_of"] != attrs["to"]:
-            raise serializers.ValidationError({"as_of": "Chỉ dùng một trong as_of và to."})
+        # `as_of` was ignored here once, so the period silently ended yesterday (issue 17); it
+        # now ends the period unless `to` says otherwise.
         end = attrs.get("to") or attrs.get("as_of") or default_as_of(timezone.localdate())
         start = attrs.get("from") or end.replace(day=1)
         if start > end:
