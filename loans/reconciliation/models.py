@@ -268,19 +268,38 @@ class ReconciliationTotal(models.Model):
     )
     level = models.CharField(_("cấp"), max_length=24)
     office = models.ForeignKey(
-        "borrowers.TransactionOffice", on_delete=models.PROTECT, related_name="+"
+        "borrowers.TransactionOffice",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phòng giao dịch"),
     )
     transaction_point = models.ForeignKey(
-        "borrowers.TransactionPoint", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.TransactionPoint",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("điểm giao dịch"),
     )
     savings_group = models.ForeignKey(
-        "borrowers.SavingsGroup", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.SavingsGroup",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("tổ TK&VV"),
     )
     programme = models.ForeignKey(
-        "programmes.Programme", null=True, on_delete=models.PROTECT, related_name="+"
+        "programmes.Programme",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("chương trình"),
     )
     association = models.ForeignKey(
-        "borrowers.Association", null=True, on_delete=models.PROTECT, related_name="+"
+        "borrowers.Association",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hội đoàn thể"),
     )
     loans = models.PositiveIntegerField(_("số khoản vay"))
 

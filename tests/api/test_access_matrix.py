@@ -7,6 +7,7 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from loans.takeon.models import ImportBatch
 from tasks.models import JobRun
 
 from .conftest import API
@@ -80,6 +81,7 @@ SHARED_ROUTES = [
     ("get", "/savings-rates/", None),
     ("post", "/savings-rates/", None),
     ("post", "/imports/", None),
+    ("post", "/imports/{id}/undo/", "batch"),
 ]
 # Documentation: behind the same login as the API.
 DOC_ROUTES = [("get", "/schema/", None), ("get", "/docs/", None), ("get", "/", None)]
@@ -91,6 +93,9 @@ def url(route: str, site, name: str | None, *, job=None) -> str:
         return API + route
     if name == "job":
         return API + route.format(id=job.pk)
+    if name == "batch":
+        # An empty take-on batch: undoing it reverses nothing, so only the right is tested.
+        return API + route.format(id=ImportBatch.objects.create(as_of="2025-01-31").pk)
     if name == "programme":
         return API + route.format(id=site.loan.programme_id)
     if name == "session":
@@ -240,6 +245,7 @@ def test_shared_routes_need_a_login_and_only_the_branch_starts_jobs(
             ("post", "/jobs/{id}/resume/"),
             ("post", "/savings-rates/"),  # the savings rate is written at branch level
             ("post", "/imports/"),  # the take-on of a book is the branch's
+            ("post", "/imports/{id}/undo/"),  # and so is undoing one
         }
         if starts_job and who != "carol":
             assert status == 403, who
