@@ -381,12 +381,13 @@ POSITION_CHUNK_SIZE = int(os.environ.get("POSITION_CHUNK_SIZE", "20000"))
 JOB_THREADS = int(os.environ.get("JOB_THREADS", str(min(4, os.cpu_count() or 1))))
 # Daily snapshots older than this are pruned; month-end snapshots are kept forever.
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "90"))
-# Four eyes (loans/approvals/roles.py): the loan operations and rule changes a second person
-# must approve, and the disbursement (đồng) above which a disbursement is one of them.
+# Four eyes (loans/approvals/roles.py): the loan operations, members' savings reversals and
+# rule changes a second person must approve, and the disbursement (đồng) above which a
+# disbursement is one of them.
 FOUR_EYES_OPERATIONS = env_list(
     "FOUR_EYES_OPERATIONS",
     "reversals,write-offs,freezes,extensions,schedule-adjustments,disbursements,"
-    "fee-rules,interest-rates,savings-rates",
+    "savings-reversals,fee-rules,interest-rates,savings-rates",
 )
 FOUR_EYES_DISBURSEMENT_THRESHOLD = int(
     os.environ.get("FOUR_EYES_DISBURSEMENT_THRESHOLD", "100000000")

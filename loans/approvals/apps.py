@@ -9,6 +9,9 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self) -> None:
         # Changes of the fee and rate rules go through four eyes too (programmes.rule_changes).
+        from .held import register as register_held
         from .rules import register
 
         register()
+        # So does a member's savings reversal (core.four_eyes).
+        register_held()

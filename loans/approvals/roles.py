@@ -34,6 +34,14 @@ RULE_LABELS = {
     "interest-rates": "programme interest rates (admin: the programme's rates)",
     "savings-rates": "savings rates (POST /savings-rates/, admin: add, change)",
 }
+# Operations of the apps beside the loans, held through core.four_eyes, with the permission
+# each needs and its row's label: a member's savings reversal (the journal's "Hủy bút toán").
+HELD_OPERATIONS = {
+    "savings-reversals": (
+        "admin: savings entry, Hủy bút toán (savings-reversals)",
+        "savings.add_savingstransaction",
+    ),
+}
 # The other writes of the table: approval of a loan, an application's decision, a checker's.
 OTHER_WRITES = {
     "loan approval (POST /loans/)": "loans.add_loan",
@@ -79,6 +87,7 @@ DEFAULT_FOUR_EYES = [
     "extensions",
     "schedule-adjustments",
     "disbursements",  # only above FOUR_EYES_DISBURSEMENT_THRESHOLD
+    *HELD_OPERATIONS,  # a member's savings reversal
     *RULE_PERMISSIONS,  # changes of the fee and rate rules
 ]
 BYPASS = "approvals.bypass_four_eyes"
@@ -188,6 +197,9 @@ def role_may(role: Role, operation: str) -> str:
     if operation in RULE_PERMISSIONS:
         if not (role.branch_level and role_has(role, RULE_PERMISSIONS[operation])):
             return "refused"
+    elif operation in HELD_OPERATIONS:
+        if not role_has(role, HELD_OPERATIONS[operation][1]):
+            return "refused"
     elif not role_has(role, OPERATION_PERMISSIONS[operation]):
         return "refused"
     if operation in four_eyes_operations() and not role_has(role, BYPASS):
@@ -250,6 +262,9 @@ def access_table() -> str:
         if operation == "disbursements":
             label += f" (above {limit})"
         cells = [CELL[role_may(role, operation)] for role in ROLES]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for held, (label, _perm) in HELD_OPERATIONS.items():
+        cells = [CELL[role_may(role, held)] for role in ROLES]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     for rule, label in RULE_LABELS.items():
         cells = [CELL[role_may(role, rule)] for role in ROLES]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from borrowers.selectors import office_ids_for
+from core import four_eyes
 from core.errors import DomainError
 from loans.api.operations import OPERATIONS
 from loans.models import Loan
@@ -66,7 +67,8 @@ def check_checker(request: ApprovalRequest, user) -> None:
         raise ApprovalError(_("Người lập yêu cầu không được tự duyệt."), code="forbidden")
     if not user.has_perm(DECIDE):
         raise ApprovalError(_("Bạn không có quyền duyệt yêu cầu."), code="forbidden")
-    if request.loan_id is None:  # a change of a fee or rate rule: the branch's
+    if request.loan_id is None and request.operation not in four_eyes.OPERATIONS:
+        # A change of a fee or rate rule: the branch's.
         if (refusal := rule_checker_error(request, user)) is not None:
             raise ApprovalError(refusal, code="forbidden")
         return
@@ -120,6 +122,8 @@ def approve(request: ApprovalRequest, *, by, key: str | None = None) -> Decision
 def _run(request: ApprovalRequest, *, by) -> dict:
     from rest_framework.exceptions import ValidationError
 
+    if request.operation in four_eyes.OPERATIONS:  # another app's (a savings reversal)
+        return four_eyes.run(request.operation, request.parameters, by=request.maker)
     if request.loan_id is None:  # a rule change: validated against the rules as they are now
         try:
             return rule_changes.apply(request.operation, request.parameters, by=request.maker)

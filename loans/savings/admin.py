@@ -139,14 +139,22 @@ class SavingsJournalAdmin(ReadOnlyMixin, ScopedAdmin):
         return [path("<int:pk>/reverse/", view, name="savings_reverse"), *super().get_urls()]
 
     def reverse_view(self, request, pk: int):
-        """The reversal of one entry of the user's offices, with its reason, posted at once
-        through the services."""
+        """The reversal of one entry of the user's offices, with its reason, posted through the
+        services, or held for a second person when the user may not reverse alone."""
         entry = get_object_or_404(self.get_queryset(request), pk=pk)
         if not request.user.has_perm("savings.add_savingstransaction"):
             raise PermissionDenied
         bound = request.method == "POST"
         form = SavingsReversalForm(request.POST if bound else None, entry=entry)
         if bound and form.is_valid() and form.submit(by=request.user):
+            if form.held is not None:  # four eyes: nothing moves until a checker approves
+                messages.success(
+                    request,
+                    _("Đã gửi yêu cầu #%(id)s: hủy bút toán chờ người thứ hai duyệt.")
+                    % {"id": form.held},
+                )
+                # The request's page (the approvals app's, by its URL name: no import).
+                return redirect("admin:approvals_approvalrequest_change", form.held)
             messages.success(request, _("Đã ghi: %(entry)s.") % {"entry": form.result})
             return redirect("admin:savings_savingstransaction_change", form.result.pk)
         borrower = entry.account.borrower

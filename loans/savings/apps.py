@@ -25,6 +25,10 @@ class SavingsConfig(AppConfig):
         register(
             Rule("savings-rates", SavingsRate, "programmes.add_savingsrate", check_rate_change)
         )
+        # A reversal of a member's entry goes through four eyes too (core.four_eyes).
+        from .reversals import register as register_reversals
+
+        register_reversals()
 
 
 def register_portfolio_figures() -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from loans.forms import MoneyField, date_field
 from programmes.models import SavingsRate
 
-from . import selectors, services
+from . import reversals, selectors, services
 from .errors import SavingsError
 from .models import SavingsKind
 
@@ -61,7 +61,8 @@ class SavingsPostingForm(forms.Form):
 
 class SavingsReversalForm(forms.Form):
     """The reversal of one savings entry, dated on or after it, with the reason, through the
-    services (services.reverse_savings); a broken rule comes back on its field."""
+    services (services.reverse_savings); a broken rule comes back on its field. A user who may
+    not reverse alone stores a request for a second person instead (`held`: its id)."""
 
     value_date = date_field(_("ngày hủy"), initial=timezone.localdate)
     reason = forms.CharField(label=_("Lý do hủy"), widget=forms.Textarea({"rows": 2}))
@@ -73,8 +74,8 @@ class SavingsReversalForm(forms.Form):
     def submit(self, *, by) -> bool:
         data = self.cleaned_data
         try:
-            self.result = services.reverse_savings(
-                self.entry, by, data["value_date"], data["reason"]
+            self.result, self.held = reversals.reverse_or_hold(
+                self.entry, value_date=data["value_date"], reason=data["reason"], by=by
             )
         except SavingsError as err:
             self.add_error(err.field if err.field in self.fields else None, err.message)

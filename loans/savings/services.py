@@ -237,8 +237,8 @@ def pay_principal_from_savings(
         return entry, repaid
 
 
-def reverse_savings(txn: SavingsTransaction, user, value_date: date, reason: str):
-    """Undo an entry by a reversal dated `value_date` (not before the entry)."""
+def _reversal_of(txn: SavingsTransaction, user, value_date: date, reason: str):
+    """The reversal entry of `txn` with every rule checked, its account locked; not saved."""
     if not (reason or "").strip():
         raise SavingsError(_("Phải ghi lý do hủy bút toán."), field="reason")
     if txn.kind == Kind.REVERSAL:
@@ -248,16 +248,30 @@ def reverse_savings(txn: SavingsTransaction, user, value_date: date, reason: str
             _("Ngày hủy không được trước ngày giá trị của bút toán."), field="value_date"
         )
     _check_value_date(value_date)
+    account = lock_accounts([txn.account.borrower_id])[txn.account.borrower_id]
+    if SavingsTransaction.objects.filter(reverses=txn).exists():
+        raise SavingsError(_("Bút toán này đã được hủy."), code="savings_state")
+    entry = _entry(
+        account, Kind.REVERSAL, txn.amount, value_date, user, reverses=txn, note=reason.strip()
+    )
+    errors = _check_moves({account.pk: entry.delta}, [account], value_date)
+    if errors:
+        raise SavingsError(errors[account.pk], field="value_date")
+    return account, entry
+
+
+def check_reversal(txn: SavingsTransaction, user, value_date: date, reason: str) -> None:
+    """Raise the SavingsError reverse_savings would raise now, posting nothing (a reversal held
+    for a second person is checked before it is stored, and again when it is approved)."""
     with transaction.atomic():
-        account = lock_accounts([txn.account.borrower_id])[txn.account.borrower_id]
-        if SavingsTransaction.objects.filter(reverses=txn).exists():
-            raise SavingsError(_("Bút toán này đã được hủy."), code="savings_state")
-        entry = _entry(
-            account, Kind.REVERSAL, txn.amount, value_date, user, reverses=txn, note=reason.strip()
-        )
-        errors = _check_moves({account.pk: entry.delta}, [account], value_date)
-        if errors:
-            raise SavingsError(errors[account.pk], field="value_date")
+        _reversal_of(txn, user, value_date, reason)
+
+
+def reverse_savings(txn: SavingsTransaction, user, value_date: date, reason: str):
+    """Undo an entry by a reversal dated `value_date` (not before the entry); an entry is
+    reversed at most once, and never below a zero balance."""
+    with transaction.atomic():
+        account, entry = _reversal_of(txn, user, value_date, reason)
         entry.save()
         SavingsAccount.objects.filter(pk=account.pk).update(balance=F("balance") + entry.delta)
         return entry
