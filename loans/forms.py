@@ -325,11 +325,27 @@ class WriteOffForm(PostingForm):
     offered_in = (LoanStatus.ACTIVE, LoanStatus.FROZEN)
     value_date = date_field(_("Ngày xóa nợ"), initial=timezone.localdate)
     reason = forms.CharField(label=_("Căn cứ xóa nợ"), widget=forms.Textarea(attrs={"rows": 3}))
+    part = forms.ChoiceField(
+        label=_("Phần xóa nợ"),
+        choices=services.WriteOffPart.choices,
+        initial=services.WriteOffPart.ALL,
+        required=False,
+        help_text=_("Chỉ lãi: khoản vay vẫn tiếp tục; chỉ gốc: lãi còn nợ vẫn phải thu."),
+        error_messages={"invalid_choice": _("Chọn phần xóa nợ: gốc và lãi, chỉ lãi hoặc chỉ gốc.")},
+    )
+
+    def clean_part(self):
+        return self.cleaned_data.get("part") or services.WriteOffPart.ALL
 
     def post(self, *, by):
         data = self.cleaned_data
         return services.write_off(
-            self.loan, on=data["value_date"], by=by, reason=data["reason"], key=self.idempotency_key
+            self.loan,
+            on=data["value_date"],
+            by=by,
+            reason=data["reason"],
+            part=data["part"],
+            key=self.idempotency_key,
         )
 
 

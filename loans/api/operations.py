@@ -35,10 +35,19 @@ MAX_ROWS = 600  # one instalment a month for the longest term
 
 
 class WriteOffSerializer(serializers.Serializer):
-    """Write off (xóa nợ) the outstanding principal and the interest owed through `value_date`."""
+    """Write off (xóa nợ) the outstanding principal and the interest owed through `value_date`,
+    or only one of them (`part`); the loan is written off once nothing remains owed."""
 
     value_date = value_date(help_text="The write-off date (YYYY-MM-DD); not after today.")
     reason = serializers.CharField(max_length=500, help_text="Căn cứ xóa nợ: the decision.")
+    part = serializers.ChoiceField(
+        choices=services.WriteOffPart.choices,
+        default=services.WriteOffPart.ALL,
+        help_text="all (default): principal and interest; interest: the interest owed through "
+        "value_date, the loan stays open; principal: the outstanding principal, the interest "
+        "owed stays (the loan is written off when none is).",
+        error_messages={"invalid_choice": _("Phần xóa nợ phải là all, interest hoặc principal.")},
+    )
 
 
 class FreezeSerializer(serializers.Serializer):
@@ -196,7 +205,12 @@ def _reverse(loan: Loan, data: dict, *, key, by):
 
 def _write_off(loan: Loan, data: dict, *, key, by):
     return services.write_off(
-        loan, on=data["value_date"], reason=data["reason"].strip(), key=key, by=by
+        loan,
+        on=data["value_date"],
+        reason=data["reason"].strip(),
+        part=data.get("part", services.WriteOffPart.ALL),
+        key=key,
+        by=by,
     )
 
 

@@ -47,7 +47,7 @@ class OpenDossierSerializer(serializers.Serializer):
     parameters = serializers.DictField(
         help_text="The treatment's own body, as at POST /loans/{id}/<treatment>/ (extensions: "
         "due_date, new_due_date, on, reason; freezes: start, end, decision_ref; write-offs: "
-        "value_date, reason)."
+        "value_date, reason, part: all | interest | principal)."
     )
 
 

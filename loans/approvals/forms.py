@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from core.forms import DateField, IntegerField
 from loans.selectors import loans_for
+from loans.services import WriteOffPart
 
 from . import dossiers
 from .models import RiskDossier
@@ -16,7 +17,7 @@ T = RiskDossier.Treatment
 BODY_FIELDS = {
     T.EXTENSION: {"due_date": "due_date", "new_due_date": "new_due_date", "on": "on"},
     T.FREEZE: {"start": "on", "end": "end", "decision_ref": "decision_ref"},
-    T.WRITE_OFF: {"value_date": "on"},
+    T.WRITE_OFF: {"value_date": "on", "part": "part"},
 }
 
 
@@ -33,6 +34,13 @@ class RiskDossierForm(forms.Form):
     end = DateField(label=_("khoanh nợ đến ngày (tối đa 3 năm)"), required=False)
     due_date = DateField(label=_("kỳ hạn được gia hạn"), required=False)
     new_due_date = DateField(label=_("hạn mới"), required=False)
+    part = forms.ChoiceField(
+        label=_("xóa nợ: phần xóa"),
+        choices=WriteOffPart.choices,
+        initial=WriteOffPart.ALL,
+        required=False,
+        help_text=_("Xóa nợ lãi, xóa nợ gốc, hoặc cả gốc và lãi."),
+    )
     reason = forms.CharField(
         label=_("lý do"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -51,7 +59,7 @@ class RiskDossierForm(forms.Form):
 
     def body(self) -> dict:
         data, treatment = self.cleaned_data, self.cleaned_data["treatment"]
-        body = {name: data.get(field) for name, field in BODY_FIELDS[treatment].items()}
+        body = {name: data.get(field) or None for name, field in BODY_FIELDS[treatment].items()}
         if treatment != T.FREEZE:
             body["reason"] = (data.get("reason") or "").strip() or data["decision_ref"]
         return {name: value for name, value in body.items() if value is not None}

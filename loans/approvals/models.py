@@ -93,7 +93,7 @@ class RiskDossier(models.Model):
     class Treatment(models.TextChoices):
         EXTENSION = "extensions", _("Gia hạn nợ")
         FREEZE = "freezes", _("Khoanh nợ (tối đa 3 năm)")
-        WRITE_OFF = "write-offs", _("Xóa nợ (gốc và lãi)")
+        WRITE_OFF = "write-offs", _("Xóa nợ (lãi, gốc hoặc cả hai)")
 
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="risk_dossiers", verbose_name=_("khoản vay")

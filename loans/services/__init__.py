@@ -10,7 +10,7 @@ and find every public service here:
 - repayments: record_repayments (a batch of one value date: a session's sheet)
 - reversal: reverse
 - schedule: extend_due_date, adjust_schedule
-- risk: freeze, unfreeze, write_off
+- risk: freeze, unfreeze, write_off (of the principal, the interest or both: WriteOffPart)
 - overdue: overdue_transfers, record_overdue_transfers (the nightly transfer to overdue)
 - status: change_status, the one place a loan's status changes (Loan.TRANSITIONS)
 - errors, idempotency, journal, checks: what the operations share
@@ -25,7 +25,7 @@ from .overdue import overdue_transfers, record_overdue_transfers
 from .repayment import check_total_or_parts, record_repayment
 from .repayments import Repayment, RepaymentsRefused, record_repayments
 from .reversal import reverse
-from .risk import MAX_FREEZE_DAYS, freeze, unfreeze, write_off
+from .risk import MAX_FREEZE_DAYS, WriteOffPart, freeze, unfreeze, write_off
 from .schedule import adjust_schedule, extend_due_date
 from .status import change_status
 
@@ -36,6 +36,7 @@ __all__ = [
     "LoanError",
     "Repayment",
     "RepaymentsRefused",
+    "WriteOffPart",
     "adjust_schedule",
     "change_status",
     "check_eligibility",

@@ -68,7 +68,9 @@ def _status_after(loan: Loan, entry: LoanTransaction, *, by: User) -> str:
     approved again, undoing a write-off or the closing repayment makes it active again."""
     if entry.kind == TransactionKind.DISBURSEMENT:
         return _undo_disbursement(loan, entry, by=by)
-    if entry.kind in WRITE_OFF_KINDS or loan.status == LoanStatus.CLOSED:
+    if entry.kind in WRITE_OFF_KINDS and loan.status == LoanStatus.WRITTEN_OFF:
+        return LoanStatus.ACTIVE  # a part written off of an open loan leaves it as it is
+    if loan.status == LoanStatus.CLOSED:
         return LoanStatus.ACTIVE  # a reversed repayment reopens a settled loan
     return loan.status
 

@@ -3,8 +3,9 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import (
     Loan,
@@ -62,27 +63,56 @@ def unfreeze(loan: Loan, *, on: date, by: User) -> LoanFreeze:
     return record
 
 
+class WriteOffPart(models.TextChoices):
+    """What a write-off (xóa nợ) clears: Decision 50/2010 (08/2021) allows writing off the
+    interest, the principal, or both."""
+
+    ALL = "all", gettext_lazy("Gốc và lãi")
+    INTEREST = "interest", gettext_lazy("Chỉ lãi")
+    PRINCIPAL = "principal", gettext_lazy("Chỉ gốc")
+
+
 @idempotent("write_off", many=True)
 def write_off(
-    loan: Loan, *, on: date, by: User, reason: str, request: PostingRequest | None = None
+    loan: Loan,
+    *,
+    on: date,
+    by: User,
+    reason: str,
+    part: str = WriteOffPart.ALL,
+    request: PostingRequest | None = None,
 ) -> list[LoanTransaction]:
-    """Write off (xóa nợ) the outstanding principal and the interest owed through `on`."""
+    """Write off (xóa nợ) the outstanding principal, the interest owed through `on`, or both
+    (`part`). The loan is written off (closed) once nothing remains owed; a part leaving the
+    other owed keeps its status, and that part is collected or written off later."""
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.FROZEN):
         check_open_for_postings(loan)
+    if part not in WriteOffPart.values:
+        raise LoanError(_("Phần xóa nợ không hợp lệ."), field="part")
     check_given(reason, field="reason", message=_("Phải ghi căn cứ xóa nợ."))
     check_value_date(loan, on)
     owed = amounts_owed(loan, on)
     entries = []
     posting = {"on": on, "by": by, "request": request, "note": reason}
-    if owed["principal"]:
+    if part != WriteOffPart.INTEREST and owed["principal"]:
         entries.append(post_money(loan, TransactionKind.WRITE_OFF, owed["principal"], **posting))
         # Principal written off on `on` earns nothing that day (DOMAIN.md §4).
         owed = amounts_owed(loan, on)
-    if owed["interest"]:
+    if part != WriteOffPart.PRINCIPAL and owed["interest"]:
         entries.append(
             post_money(loan, TransactionKind.INTEREST_WRITE_OFF, owed["interest"], **posting)
         )
+        owed = {**owed, "interest": 0}
     if not entries:
-        raise LoanError(_("Khoản vay không còn dư nợ để xóa."), code="loan_state")
-    change_status(loan, LoanStatus.WRITTEN_OFF, reason="Xóa nợ", by=by)
+        raise LoanError(_nothing_left(part), code="loan_state")
+    if loan.outstanding_principal == 0 and owed["interest"] == 0:
+        change_status(loan, LoanStatus.WRITTEN_OFF, reason="Xóa nợ", by=by)
     return entries
+
+
+def _nothing_left(part: str) -> str:
+    if part == WriteOffPart.INTEREST:
+        return _("Khoản vay không còn lãi để xóa.")
+    if part == WriteOffPart.PRINCIPAL:
+        return _("Khoản vay không còn dư nợ gốc để xóa.")
+    return _("Khoản vay không còn dư nợ để xóa.")

@@ -103,6 +103,7 @@ def test_the_admin_form_opens_a_write_off_dossier_approved_by_the_controller(rol
     assert dossier.approval.parameters == {
         "value_date": str(date.today()),
         "reason": "QĐ 30/QĐ-HĐQT",  # the decision, when no other reason is given
+        "part": "all",  # principal and interest, the default part
     }
     client.force_login(roles.users["controller"])
     done = client.post(f"/admin/approvals/approvalrequest/{dossier.approval_id}/approve/", {})
