@@ -25,12 +25,12 @@ from .overdue import overdue_transfers, record_overdue_transfers
 from .repayment import check_total_or_parts, record_repayment
 from .repayments import Repayment, RepaymentsRefused, record_repayments
 from .reversal import reverse
-from .risk import MAX_FREEZE_DAYS, WriteOffPart, freeze, unfreeze, write_off
+from .risk import FREEZE_YEARS, WriteOffPart, freeze, last_freeze_day, unfreeze, write_off
 from .schedule import adjust_schedule, extend_due_date
 from .status import change_status
 
 __all__ = [
-    "MAX_FREEZE_DAYS",
+    "FREEZE_YEARS",
     "REVERSIBLE",
     "IdempotencyConflict",
     "LoanError",
@@ -45,6 +45,7 @@ __all__ = [
     "disburse",
     "extend_due_date",
     "freeze",
+    "last_freeze_day",
     "overdue_transfers",
     "record_overdue_transfers",
     "record_repayment",

@@ -21,22 +21,39 @@ from .idempotency import idempotent, lock
 from .journal import post_money
 from .status import change_status
 
-MAX_FREEZE_DAYS = 3 * 366  # Decision 50/2010 (amended by 08/2021): up to 3 years.
+FREEZE_YEARS = 3  # Decision 50/2010 (amended by 08/2021): a debt is frozen up to 3 years.
+
+
+def last_freeze_day(start: date) -> date:
+    """The last day a freeze starting on `start` may cover: the day before the same date
+    three years on (a freeze from 29 Feb: through 28 Feb, the anniversary being 1 Mar)."""
+    try:
+        anniversary = start.replace(year=start.year + FREEZE_YEARS)
+    except ValueError:  # 29 Feb of a leap year, three years before a common year
+        anniversary = date(start.year + FREEZE_YEARS, 3, 1)
+    return anniversary - timedelta(days=1)
 
 
 @transaction.atomic
 def freeze(loan: Loan, *, start: date, end: date | None, decision_ref: str, by: User) -> LoanFreeze:
     """Freeze the debt (khoanh nợ) for up to 3 years: no interest accrues while frozen
-    (Decision 50/2010/QĐ-TTg as amended by Decision 08/2021/QĐ-TTg)."""
+    (Decision 50/2010/QĐ-TTg as amended by Decision 08/2021/QĐ-TTg). `end` is the last frozen
+    day, at most `last_freeze_day(start)`; an open freeze (no end) is ended by `unfreeze`
+    on that day at the latest."""
     loan = lock(loan)
     check_open_for_postings(loan)
     decision_ref = check_given(
         decision_ref, field="decision_ref", message=_("Phải ghi số quyết định khoanh nợ.")
     )
     check_value_date(loan, start)
-    last_day = end or start + timedelta(days=MAX_FREEZE_DAYS)
-    if last_day < start or (last_day - start).days > MAX_FREEZE_DAYS:
-        raise LoanError(_("Thời gian khoanh nợ tối đa là 3 năm."), field="end")
+    if end is not None and end < start:
+        raise LoanError(_("Ngày kết thúc khoanh nợ không được trước ngày bắt đầu."), field="end")
+    if end is not None and end > last_freeze_day(start):
+        raise LoanError(
+            _("Thời gian khoanh nợ tối đa là 3 năm: ngày cuối cùng là %(d)s.")
+            % {"d": f"{last_freeze_day(start):%d/%m/%Y}"},
+            field="end",
+        )
     record = LoanFreeze.objects.create(
         loan=loan, start=start, end=end, decision_ref=decision_ref, created_by=by
     )
@@ -57,6 +74,12 @@ def unfreeze(loan: Loan, *, on: date, by: User) -> LoanFreeze:
         raise LoanError(_("Khoản vay không đang khoanh nợ."), code="loan_state")
     if on < record.start or on > today():
         raise LoanError(_("Ngày kết thúc khoanh nợ không hợp lệ."), field="on")
+    if on > last_freeze_day(record.start):  # an open freeze too ends within 3 years
+        raise LoanError(
+            _("Thời gian khoanh nợ tối đa là 3 năm: ngày cuối cùng là %(d)s.")
+            % {"d": f"{last_freeze_day(record.start):%d/%m/%Y}"},
+            field="on",
+        )
     record.end = on
     record.save(update_fields=["end"])
     change_status(loan, LoanStatus.ACTIVE, reason="Kết thúc khoanh nợ", by=by)
