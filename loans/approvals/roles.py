@@ -77,6 +77,31 @@ ADMIN_WRITES = {
     ),
     "request-decision": ("admin: approve or reject a request (Chờ duyệt)", DECIDE_PERMISSION),
 }
+# The admin's writes a rule narrows beyond the permission: (label, permission, limit), limit
+# None (the permission is enough), "branch" (branch-level roles only: an office role's job
+# page offers its own office only) or "never" (refused to every role, and offered nowhere).
+ADMIN_LIMITED: dict[str, tuple[str, str, str | None]] = {
+    "job-own-office": (
+        "admin: start a job for one office (Tác vụ → Chạy tính nợ quá hạn; office roles: own)",
+        "tasks.add_jobrun",
+        None,
+    ),
+    "job-branch-wide": (
+        "admin: start a branch-wide job (Tác vụ → Chạy tính nợ quá hạn, Toàn chi nhánh)",
+        "tasks.add_jobrun",
+        "branch",
+    ),
+    "household-delete": (
+        "admin: delete a household never in business (entered by mistake)",
+        "borrowers.delete_borrower",
+        None,
+    ),
+    "household-delete-in-business": (
+        "admin: delete a household that ever had an application, a loan or savings",
+        "borrowers.delete_borrower",
+        "never",
+    ),
+}
 ADMIN_REQUESTS = {
     "risk-dossier": ("admin: risk dossier (Thêm)", "loans.add_loantransaction"),
 }
@@ -212,14 +237,19 @@ def role_writes(role: Role, write: str) -> str:
 
 
 def admin_may(role: Role, action: str) -> str:
-    """The same answer for an admin write action (ADMIN_POSTINGS, ADMIN_WRITES, ADMIN_REQUESTS;
-    the rule pages are the rule rows)."""
+    """The same answer for an admin write action (ADMIN_POSTINGS, ADMIN_WRITES, ADMIN_REQUESTS,
+    ADMIN_LIMITED; the rule pages are the rule rows)."""
     if action in ADMIN_POSTINGS:
         if not role_has(role, ADMIN_POSTING_PERMISSION):
             return "refused"
         return role_may(role, ADMIN_POSTINGS[action])
     if action in ADMIN_REQUESTS:
         return "four eyes" if role_has(role, ADMIN_REQUESTS[action][1]) else "refused"
+    if action in ADMIN_LIMITED:
+        _label, perm, limit = ADMIN_LIMITED[action]
+        if limit == "never" or not role_has(role, perm):
+            return "refused"
+        return "refused" if limit == "branch" and not role.branch_level else "alone"
     return "alone" if role_has(role, ADMIN_WRITES[action][1]) else "refused"
 
 
@@ -233,6 +263,7 @@ def admin_actions() -> dict[str, str]:
     }
     labels.update({key: label for key, (label, _perm) in ADMIN_WRITES.items()})
     labels.update({key: label for key, (label, _perm) in ADMIN_REQUESTS.items()})
+    labels.update({key: label for key, (label, _perm, _limit) in ADMIN_LIMITED.items()})
     return labels
 
 

@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from borrowers.models import Borrower
 from loans.approvals.models import ApprovalRequest, RiskDossier
 from loans.approvals.roles import (
+    ADMIN_LIMITED,
     ADMIN_POSTINGS,
     ADMIN_REQUESTS,
     ADMIN_WRITES,
@@ -22,6 +24,8 @@ from loans.approvals.roles import (
 )
 from loans.selectors import schedule_in_force
 from programmes.models import FeeRule, Programme
+from tasks.models import JobRun
+from tests.factories import BorrowerFactory
 from tests.origination.conftest import applicant, certify, group, point, submit, vote
 
 from .test_rule_changes import _programme_post, fee_rule_form
@@ -176,3 +180,42 @@ def test_each_role_on_each_rule_page(client, roles, admin_client, rule, role):
     assert outcome(response, 0) == expected
     if expected == "alone":
         assert response.status_code == 302  # saved
+
+
+def limited_write(action: str, client, cast, loan) -> bool:
+    """Post the admin's page of the action; whether it was done (a run started, a household
+    deleted)."""
+    if action.startswith("job-"):
+        office = str(cast.van_quan.pk) if action == "job-own-office" else ""
+        as_of = dmy(timezone.localdate() - timedelta(days=1))
+        client.post("/admin/tasks/jobrun/run-arrears/", {"as_of": as_of, "office": office})
+        return JobRun.objects.exists()
+    if action == "household-delete":
+        household = BorrowerFactory(savings_group=loan.borrower.savings_group)  # no business
+    else:
+        household = loan.borrower  # has a loan
+    client.post(f"/admin/borrowers/borrower/{household.pk}/delete/", {"post": "yes"})
+    return not Borrower.objects.filter(pk=household.pk).exists()
+
+
+@pytest.mark.parametrize("action", list(ADMIN_LIMITED))
+@pytest.mark.parametrize("role", ROLE_KEYS)
+def test_each_role_on_the_job_page_and_the_household_delete(
+    client, roles, cast, loan, role, action
+):
+    # An office role's job page takes its own office only (Toàn chi nhánh is not offered);
+    # a household that ever had a loan is deleted by nobody.
+    client.force_login(roles.users[role])
+    done = limited_write(action, client, cast, loan)
+    assert ("alone" if done else "refused") == admin_may(ROLE_BY_KEY[role], action)
+
+
+@pytest.mark.parametrize("role", ["officer", "director"])
+def test_an_office_role_starts_no_job_for_another_office(client, roles, cast, role):
+    client.force_login(roles.users[role])
+    as_of = dmy(timezone.localdate() - timedelta(days=1))
+    page = client.post(
+        "/admin/tasks/jobrun/run-arrears/", {"as_of": as_of, "office": str(cast.bac_son.pk)}
+    )
+    assert page.status_code == 200  # the form refuses the choice
+    assert not JobRun.objects.exists()
