@@ -34,7 +34,11 @@ from loans.approvals.api import ApprovalViewSet, LoanViewSet
 from loans.approvals.dossier_api import RiskDossierViewSet
 from loans.models import JournalIsAppendOnly
 from loans.origination.api import LoanApplicationViewSet
-from loans.savings.api import BorrowerSavingsView, SavingsRateViewSet
+from loans.savings.api import (
+    BorrowerSavingsReversalView,
+    BorrowerSavingsView,
+    SavingsRateViewSet,
+)
 from loans.savings.models import SavingsJournalIsAppendOnly
 from loans.sessions.api import SessionViewSet
 from programmes.api import ProgrammeViewSet
@@ -72,6 +76,11 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("loans.reports.api")),
     path("borrowers/<int:id>/savings/", BorrowerSavingsView.as_view(), name="borrower-savings"),
+    path(
+        "borrowers/<int:id>/savings/reversals/",
+        BorrowerSavingsReversalView.as_view(),
+        name="borrower-savings-reversals",
+    ),
     path("", include("loans.takeon.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from its own URL: no inline script (CSP).

@@ -38,7 +38,7 @@ RULE_LABELS = {
 # each needs and its row's label: a member's savings reversal (the journal's "Hủy bút toán").
 HELD_OPERATIONS = {
     "savings-reversals": (
-        "admin: savings entry, Hủy bút toán (savings-reversals)",
+        "POST /borrowers/{id}/savings/reversals/, admin: savings entry, Hủy bút toán",
         "savings.add_savingstransaction",
     ),
 }

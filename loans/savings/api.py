@@ -1,21 +1,23 @@
-"""The savings endpoints under /api/v1/: a household's savings as of a date, and the
-effective-dated savings rate (read by everyone, written at branch level only)."""
+"""The savings endpoints under /api/v1/: a household's savings as of a date, the reversal of
+one of its entries (four eyes: 202 when a second person must approve), and the effective-dated
+savings rate (read by everyone, written at branch level only)."""
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from borrowers.selectors import borrowers_for, office_ids_for
-from core.api import ModelSerializer, business_date
+from core.api import IntegerField, ModelSerializer, business_date
 from programmes import rule_changes
 from programmes.models import SavingsRate
 
-from . import selectors
-from .models import SavingsTransaction
+from . import reversals, selectors
+from .models import SavingsAccount, SavingsTransaction
 
 
 class SavingsTransactionSerializer(ModelSerializer):
@@ -73,6 +75,60 @@ class BorrowerSavingsView(APIView):
         query.is_valid(raise_exception=True)
         on = query.validated_data.get("as_of") or timezone.localdate()
         return Response(SavingsStatementSerializer(selectors.statement(borrower, on)).data)
+
+
+class SavingsReversalSerializer(serializers.Serializer):
+    """The reversal (hủy bút toán) of one entry of the household's savings journal."""
+
+    transaction = IntegerField(min_value=1, help_text="The entry reversed (this household's).")
+    value_date = serializers.DateField(
+        validators=[business_date], help_text="YYYY-MM-DD; not before the entry, not after today."
+    )
+    reason = serializers.CharField(max_length=500)
+
+
+class SavingsReversalResultSerializer(serializers.Serializer):
+    """The reversal posted, and the account's balance after it."""
+
+    savings_transactions = SavingsTransactionSerializer(many=True)
+    balance = serializers.IntegerField()
+
+
+class BorrowerSavingsReversalView(APIView):
+    """POST the reversal of one of a household's savings entries: posted at once (201) by a
+    user who may reverse alone, else stored for a second person (202), as issue 14 says."""
+
+    @extend_schema(
+        operation_id="borrowers_savings_reversals_create",
+        request=SavingsReversalSerializer,
+        responses={
+            201: SavingsReversalResultSerializer,
+            202: OpenApiResponse(description="Held for a second person: {approval, status}."),
+            409: OpenApiResponse(description="The entry is already reversed, or a reversal."),
+        },
+    )
+    def post(self, request, id: int):
+        borrower = get_object_or_404(borrowers_for(request.user), pk=id)
+        if not request.user.has_perm(reversals.PERMISSION):
+            raise PermissionDenied
+        data = SavingsReversalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        entry = SavingsTransaction.objects.filter(
+            pk=fields["transaction"], account__borrower=borrower
+        ).first()
+        if entry is None:
+            raise serializers.ValidationError(
+                {"transaction": [_("Không tìm thấy bút toán tiền gửi của hộ này.")]}
+            )
+        reversal, held = reversals.reverse_or_hold(
+            entry, value_date=fields["value_date"], reason=fields["reason"].strip(), by=request.user
+        )
+        if held is not None:  # four eyes: nothing moves until a checker approves
+            return Response({"approval": held, "status": "pending"}, status.HTTP_202_ACCEPTED)
+        balance = SavingsAccount.objects.values_list("balance", flat=True).get(pk=entry.account_id)
+        body = {"savings_transactions": [reversal], "balance": balance}
+        return Response(SavingsReversalResultSerializer(body).data, status.HTTP_201_CREATED)
 
 
 class SavingsRateSerializer(ModelSerializer):

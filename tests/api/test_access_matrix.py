@@ -33,6 +33,7 @@ ROUTES = [
     ("put", "/borrowers/{id}/", "borrower"),
     ("patch", "/borrowers/{id}/", "borrower"),
     ("get", "/borrowers/{id}/savings/", "borrower"),
+    ("post", "/borrowers/{id}/savings/reversals/", "borrower"),
     ("get", "/loans/", None),
     ("post", "/loans/", None),
     ("get", "/loans/{id}/", "loan"),

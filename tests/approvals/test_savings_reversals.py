@@ -16,6 +16,7 @@ from loans.approvals.services import ApprovalError
 from loans.savings import services as savings
 from loans.savings.models import SavingsAccount, SavingsKind, SavingsTransaction
 from tests.api.conftest import API
+from tests.factories import BorrowerFactory
 
 Status = ApprovalRequest.Status
 D = date(2025, 3, 10)
@@ -163,10 +164,59 @@ def test_each_role_on_a_savings_reversal_as_the_table_says(client, roles, househ
         assert response.status_code == 302 and reversed_now
         done = "alone"
     assert done == role_may(ROLE_BY_KEY[role], "savings-reversals")
-    assert "savings-reversals" in access_table()
+    assert "POST /borrowers/{id}/savings/reversals/" in access_table()
 
 
 def _api(user):
     from tests.api.conftest import token_client
 
     return token_client(user)
+
+
+# --- POST /api/v1/borrowers/{id}/savings/reversals/ --------------------------------------------
+
+
+def api_body(entry) -> dict:
+    return {"transaction": entry.pk, "value_date": "2025-03-12", "reason": "Ghi nhầm hộ"}
+
+
+def reversals_url(household) -> str:
+    return f"{API}/borrowers/{household.pk}/savings/reversals/"
+
+
+@pytest.mark.parametrize("role", [role.key for role in ROLES])
+def test_each_role_on_the_api_reversal_as_the_table_says(clients, household, deposit, role):
+    response = clients[role].post(reversals_url(household), api_body(deposit), format="json")
+    expected = role_may(ROLE_BY_KEY[role], "savings-reversals")
+    if expected == "refused":
+        assert response.status_code == 403
+    elif expected == "four eyes":
+        assert response.status_code == 202, response.json()
+        approval = ApprovalRequest.objects.get()
+        assert response.json() == {"approval": approval.pk, "status": "pending"}
+        assert balance(household) == 300_000  # nothing moved
+    else:
+        assert response.status_code == 201, response.json()
+        # 300,000 − 300,000: the balance is 0 after the reversal.
+        assert response.json()["balance"] == 0
+        assert response.json()["savings_transactions"][0]["reverses"] == deposit.pk
+
+
+def test_the_api_refuses_what_the_service_refuses(clients, cast, household, deposit):
+    admin = clients["administrator"]  # may reverse alone
+    other = savings.deposit(
+        BorrowerFactory(savings_group=household.savings_group), 50_000, D, cast.alice
+    )
+    wrong = admin.post(reversals_url(household), api_body(other), format="json")
+    assert wrong.status_code == 400 and list(wrong.json()) == ["transaction"]
+    early = admin.post(
+        reversals_url(household), {**api_body(deposit), "value_date": "2025-03-09"}, format="json"
+    )
+    assert early.status_code == 400 and list(early.json()) == ["value_date"]
+    assert admin.post(reversals_url(household), api_body(deposit), format="json").status_code == 201
+    again = admin.post(reversals_url(household), api_body(deposit), format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "savings_state")
+    # An officer's request for an entry already reversed is not stored either.
+    officer = clients["officer"].post(reversals_url(household), api_body(deposit), format="json")
+    assert officer.status_code == 409
+    assert not ApprovalRequest.objects.exists()
