@@ -52,3 +52,37 @@ def test_bulk_written_households_and_loans_keep_their_history(cast, tmp_path):
     assert "Đối chiếu dư nợ tại ngày chuyển đổi" in text
     assert "Chuyển đổi dữ liệu: 8/8 (100%" in text
     assert "khoản vay: 50" in text and "\r" not in text
+
+
+def test_the_streamed_writer_writes_what_openpyxl_reads():
+    """Numbers stay numbers, dates are ISO text, a formula-like text is a text cell with the
+    quote prefix, None and "" are empty cells; the fast reader reads the same back."""
+    from datetime import date
+    from decimal import Decimal
+
+    from loans.takeon.xlsx import write_xlsx
+
+    rows = [
+        ["contract_number", "amount", "rate", "on", "note"],
+        ["LS-1", 50_000_000, Decimal("6.6"), date(2025, 1, 10), "Bùi & <Hải> "],
+        ["=HYPERLINK(x)", -5, 0.5, None, ""],
+        ["-1", 0, "1.234.567", "\x01ok", "@x"],
+    ]
+    data = write_xlsx({"loans": rows, "empty": []})
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["loans", "empty"]
+    sheet = workbook["loans"]
+    got = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert got[1] == ["LS-1", 50_000_000, 6.6, "2025-01-10", "Bùi & <Hải> "]
+    assert got[2] == ["=HYPERLINK(x)", -5, 0.5, None, None]
+    assert got[3] == ["-1", 0, "1.234.567", "ok", "@x"]
+    formula = sheet["A3"]
+    assert formula.data_type == "s" and formula.quotePrefix
+    assert not sheet["A2"].quotePrefix
+    fast = read_xlsx(data)
+    assert [values for _n, values in fast["loans"]][1:] == [
+        ["LS-1", 50_000_000, 6.6, "2025-01-10", "Bùi & <Hải> "],
+        ["=HYPERLINK(x)", -5, 0.5],
+        ["-1", 0, "1.234.567", "ok", "@x"],
+    ]
+    assert fast["empty"] == []
