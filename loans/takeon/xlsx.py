@@ -33,15 +33,15 @@ VALUE = re.compile(r"<v>(.*?)</v>", re.S)
 TEXT = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 RPH = re.compile(r"<rPh\b.*?</rPh>", re.S)
 # The common layout (Excel's, openpyxl's, export.py's: attributes r, s, t in that order; a
-# cell holds a <v> or one plain inline <t>), matched over a whole sheet at once. A sheet with
-# any other row or cell (a formula, rich text, other attributes) is read by `_rows`.
+# cell holds a <v> or one plain inline <t>), matched over a whole sheet's bytes at once. A
+# sheet with any other row or cell (a formula, rich text, other attributes) is read by `_rows`:
+# the matches are counted against every "<row" and "<c" of the sheet's data (where any other
+# element starting so, such as a rich text's <color>, only sends the sheet to `_rows`).
 FAST = re.compile(
-    r'(<row)(?: r="(\d+)")?(?![^>]* r=")[^>]*>'
-    r'|<c(?: r="([A-Z]{1,3})\d+")?(?: s="(\d+)")?(?: t="(\w+)")?'
-    r' ?(?:/>|>(?:<v>([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
+    rb'(<row)(?: r="(\d+)")?(?![^>]* r=")[^>]*>'
+    rb'|<c(?: r="([A-Z]{1,3})\d+")?(?: s="(\d+)")?(?: t="(\w+)")?'
+    rb' ?(?:/>|>(?:<v>([^<]*)</v>|(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
 )
-ANY_CELL = re.compile(r"<c[\s/>]")
-ANY_ROW = re.compile(r"<row[\s/>]")
 
 Rows = list[tuple[int, list[object]]]
 
@@ -57,22 +57,22 @@ def read_xlsx(data: bytes) -> dict[str, Rows]:
         strings = _shared_strings(archive)
         dates = _date_styles(archive)
         return {
-            title: _sheet_rows(archive.open(part).read().decode("utf-8"), strings, dates, epoch)
+            title: _sheet_rows(archive.open(part).read(), strings, dates, epoch)
             for title, part in sheets
         }
 
 
-def _sheet_rows(xml: str, strings: list[str], dates: set[int], epoch) -> Rows:
+def _sheet_rows(xml: bytes, strings: list[str], dates: set[int], epoch) -> Rows:
     """A sheet's rows: by the fast path when every row and cell has the common layout."""
-    start, end = xml.find("<sheetData"), xml.rfind("</sheetData>")
+    start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
     if start < 0:
         raise Unsupported("a sheet written with namespace prefixes")
-    data = xml[xml.index(">", start) + 1 : end] if end > start else ""
-    found = FAST.findall(data)
-    rows = sum(1 for f in found if f[0])
-    if rows != len(ANY_ROW.findall(data)) or len(found) - rows != len(ANY_CELL.findall(data)):
-        return list(_rows(xml, strings, dates, epoch))
-    return _fast_rows(found, strings, dates, epoch)
+    first = xml.index(b">", start) + 1
+    last = end if end > start else first
+    rows, cells, out = _fast_rows(FAST.finditer(xml, first, last), strings, dates, epoch)
+    if rows != xml.count(b"<row", first, last) or cells != xml.count(b"<c", first, last):
+        return list(_rows(xml.decode("utf-8"), strings, dates, epoch))
+    return out
 
 
 def _sheets(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], object]:
@@ -128,46 +128,53 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int]:
     return {i for i, fmt in enumerate(styles) if fmt in formats and is_date_format(formats[fmt])}
 
 
-def _fast_rows(found: list[tuple[str, ...]], strings: list[str], dates: set[int], epoch) -> Rows:
-    """The rows from the fast path's matches: a row's start, then its cells (see `FAST`)."""
+def _fast_rows(
+    found: Iterator[re.Match[bytes]], strings: list[str], dates: set[int], epoch
+) -> tuple[int, int, Rows]:
+    """The rows from the fast path's matches (a row's start, then its cells: see `FAST`),
+    with the number of rows and of cells matched."""
     out: Rows = []
-    columns: dict[str, int] = {}
+    columns: dict[bytes, int] = {}
     values: list[object] = []
-    number = 0
-    for is_row, row_number, letters, style, kind, raw, inline, text in found:
+    number = cells = 0
+    for match in found:
+        is_row, row_number, letters, style, kind, raw, inline, text = match.groups()
         if is_row:
             number = int(row_number) if row_number else number + 1
             values = []
             out.append((number, values))
             continue
+        cells += 1
         if letters:
             column = columns.get(letters)
             if column is None:
-                column = columns[letters] = _column(f"{letters}1", 0)
+                column = columns[letters] = _column(f"{letters.decode()}1", 0)
             if column > len(values):
                 values.extend([None] * (column - len(values)))
-        if kind == "" or kind == "n":
-            if not raw:
-                values.append(None)
-            elif "." in raw or "E" in raw or "e" in raw:
-                number_ = float(raw)
-                if style and int(style) in dates:
-                    values.append(from_excel(number_, epoch))
-                else:
-                    values.append(int(number_) if number_.is_integer() else number_)
-            elif style and int(style) in dates:
-                values.append(from_excel(int(raw), epoch))
-            else:
-                values.append(int(raw))
-        elif kind == "s":
-            values.append(strings[int(raw)] if raw else None)
-        elif kind == "inlineStr":
-            values.append(_unescape(text) if inline else None)
-        elif kind == "b":
-            values.append(raw == "1" if raw else None)
-        else:  # str, e, d
-            values.append(_unescape(raw) if raw else None)
-    return out
+        values.append(_fast_value(kind, style, raw, inline, text, strings, dates, epoch))
+    return len(out), cells, out
+
+
+def _fast_value(kind, style, raw, inline, text, strings, dates, epoch) -> object:
+    """One cell's value from the fast path's groups (bytes, None when absent)."""
+    if kind is None or kind == b"n":
+        if not raw:
+            return None
+        if b"." in raw or b"E" in raw or b"e" in raw:
+            number = float(raw)
+            if style and int(style) in dates:
+                return from_excel(number, epoch)
+            return int(number) if number.is_integer() else number
+        if style and int(style) in dates:
+            return from_excel(int(raw), epoch)
+        return int(raw)
+    if kind == b"s":
+        return strings[int(raw)] if raw else None
+    if kind == b"inlineStr":
+        return _unescape(text.decode("utf-8")) if inline else None
+    if kind == b"b":
+        return raw == b"1" if raw else None
+    return _unescape(raw.decode("utf-8")) if raw else None  # str, e, d
 
 
 def _rows(xml: str, strings: list[str], dates: set[int], epoch) -> Iterator[tuple[int, list]]:

@@ -86,3 +86,24 @@ def test_the_streamed_writer_writes_what_openpyxl_reads():
         ["-1", 0, "1.234.567", "ok", "@x"],
     ]
     assert fast["empty"] == []
+
+
+def test_a_sheet_of_any_other_layout_is_read_by_the_general_path():
+    """The one-pass reader takes only rows and cells it matches whole; a sheet with a cell of
+    another layout (attributes in another order, rich text) is read by the general path, with
+    the same values: nothing is dropped silently."""
+    from loans.takeon import xlsx
+
+    head = b'<worksheet xmlns="x"><sheetData>'
+    usual = (
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>LS-1</t></is></c><c r="C1"><v>5</v></c></row>'
+    )
+    other = (
+        b'<row r="2"><c t="n" r="B2"><v>7</v></c>'
+        b'<c r="C2" t="inlineStr"><is><r><rPr><color rgb="FF0000"/></rPr><t>B\xc3\xb9i</t></r>'
+        b"</is></c></row>"
+    )
+    tail = b"</sheetData></worksheet>"
+    assert xlsx._sheet_rows(head + usual + tail, [], set(), None) == [(1, ["LS-1", None, 5])]
+    mixed = xlsx._sheet_rows(head + usual + other + tail, [], set(), None)
+    assert mixed == [(1, ["LS-1", None, 5]), (2, [None, 7, "Bùi"])]
