@@ -23,6 +23,9 @@ LOAN_FIELDS = [
     "term_months", "grace_months", "principal_frequency_months", "due_day", "approved_list_ref",
     "approved_list_date",
 ]  # fmt: skip
+# The loan's state at C, as the loans sheet gives it after its terms.
+STATE = ("outstanding_principal", "interest_arrears", "interest_accrued_not_due",
+         "overdue_rate_interest")  # fmt: skip
 HOUSEHOLD_FIELDS = [
     "national_id", "full_name", "date_of_birth", "gender", "ethnicity", "household_category",
     "savings_group__code", "village",
@@ -41,7 +44,14 @@ def book_tables(loans: QuerySet[Loan], as_of: date) -> dict[str, list[list]]:
     frozen = _frozen_from(ids, as_of)
     instalments = _unpaid_instalments(ids, state, as_of, {r[0]: r[1] for r in rows})
     extended = _extended(rows, instalments)
-    loan_rows = [_loan_row(row, state.loc[row[0]], frozen, extended) for row in rows]
+    figures = dict(
+        zip(
+            ids.tolist(),
+            state[list(STATE)].astype("int64").to_numpy().tolist(),
+            strict=True,
+        )
+    )  # the state at C of each loan, as plain ints (no pandas lookup per row)
+    loan_rows = [_loan_row(row, figures[row[0]], frozen, extended) for row in rows]
     national_ids = sorted({row[2] for row in rows})
     households = Borrower.objects.filter(national_id__in=national_ids).order_by("national_id")
     return {
@@ -94,15 +104,14 @@ def _savings(national_ids: list[str], as_of: date) -> list[list]:
     return [[row["account__borrower__national_id"], row["balance"]] for row in balances]
 
 
-def _loan_row(row: tuple, state: pd.Series, frozen: dict, extended: dict) -> list:
+def _loan_row(row: tuple, state: list[int], frozen: dict, extended: dict) -> list:
     loan_id, *fields = row
     freeze = frozen.get(loan_id)
     head, tail = fields[:13], fields[13:]
     head[3] = head[3] or ""  # loan line
     return [
         *head[:4], f"{head[4]:f}", *head[5:],
-        int(state["outstanding_principal"]), int(state["interest_arrears"]),
-        int(state["interest_accrued_not_due"]), int(state["overdue_rate_interest"]),
+        *state,
         tail[0], tail[1], *(freeze if freeze else ("", "")), extended.get(loan_id, ""),
     ]  # fmt: skip
 

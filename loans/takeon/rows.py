@@ -36,36 +36,38 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         return count + len(batch)
 
 
-def insert_instances(model: type[models.Model], objs: list, *, key: str, by) -> None:
-    """New rows of a model with history (households, loans) and their "+" history rows.
+def insert_records(model: type[models.Model], records: list[dict], *, key: str, by) -> None:
+    """New rows of a model with history (households, loans) and their "+" history rows; each
+    record gives field attnames (`office_id`), the fields' defaults fill the rest.
 
-    On PostgreSQL one COPY of the rows (no per-value preparation as bulk_create does) and one
-    INSERT ... SELECT of their history rows, found by their unique `key`; elsewhere
-    simple_history's bulk_create_with_history."""
+    On PostgreSQL one COPY of the rows (no model instance, no per-value preparation as
+    bulk_create does) and one INSERT ... SELECT of their history rows, found by their unique
+    `key`; elsewhere simple_history's bulk_create_with_history."""
     if connection.vendor != "postgresql":
+        objs = [model(**record) for record in records]
         bulk_create_with_history(objs, model, batch_size=BATCH_SIZE, default_user=by)
         return
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = [now if getattr(f, "auto_now_add", False) else f.get_default() for f in fields]
+    names = [str(f.attname) for f in fields]
     insert_rows(
         model,
         [str(f.column) for f in fields],
         (
-            tuple(
-                now if getattr(f, "auto_now_add", False) else getattr(o, f.attname) for f in fields
-            )
-            for o in objs
+            tuple(r.get(name, default) for name, default in zip(names, defaults, strict=True))
+            for r in records
         ),
     )
     history = model.history.model  # type: ignore[attr-defined]
     columns = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
+    names_sql = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({names}, "
+            f"INSERT INTO {quote(history._meta.db_table)} ({names_sql}, "
             "history_date, history_type, history_user_id, history_change_reason) "
-            f"SELECT {names}, %s, '+', %s, NULL FROM {quote(model._meta.db_table)} "
+            f"SELECT {names_sql}, %s, '+', %s, NULL FROM {quote(model._meta.db_table)} "
             f"WHERE {quote(key)} = ANY(%s)",
-            [now, getattr(by, "pk", None), [getattr(o, key) for o in objs]],
+            [now, getattr(by, "pk", None), [r[key] for r in records]],
         )

@@ -7,7 +7,6 @@ an opening entry only on an account with no entry in force, which the import's c
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
-from borrowers.models import Borrower
 from loans.savings.models import SavingsAccount, SavingsKind, SavingsTransaction
 
 from .models import ImportBatch, TakeOnSavings
@@ -16,11 +15,11 @@ from .validation import Book
 BATCH_SIZE = 5000
 
 
-def post_savings(book: Book, borrowers: dict[str, Borrower], batch: ImportBatch, *, by) -> None:
+def post_savings(book: Book, borrowers: dict[str, dict], batch: ImportBatch, *, by) -> None:
     """Open (or reuse) each household's account with its balance at C."""
     if not book.savings:
         return
-    wanted = {borrowers[n].pk: balance for n, balance in book.savings.items()}
+    wanted = {borrowers[n]["id"]: balance for n, balance in book.savings.items()}
     have = dict(
         SavingsAccount.objects.filter(borrower_id__in=list(wanted)).values_list("borrower_id", "id")
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from loans.savings.models import SavingsAccount, SavingsKind, SavingsTransaction
 from loans.selectors import positions
 
 from .models import ImportBatch, TakeOnLoan
-from .rows import insert_instances, insert_rows
+from .rows import insert_records, insert_rows
 from .savings import post_savings
 from .validation import Book, check_book
 from .workbook import WorkbookError, read_workbook
@@ -159,91 +160,99 @@ def _post(book: Book, *, by, file_name: str, step: Callable[[str], None]) -> int
     return batch.pk
 
 
-def _post_households(book: Book, *, by) -> dict[str, Borrower]:
+# What the posting steps need of each new household and loan (by citizen ID, by contract).
+PLACE = ("id", "savings_group_id", "transaction_point_id", "office_id")
+
+
+def _post_households(book: Book, *, by) -> dict[str, dict]:
+    """The new households in one COPY; every household of the file: its id and place."""
     group_ids = {r["savings_group_id"] for r in book.households.values()}
-    groups = SavingsGroup.objects.select_related("transaction_point").in_bulk(group_ids)
+    groups = {
+        g["id"]: g
+        for g in SavingsGroup.objects.filter(id__in=group_ids).values(
+            "id", "transaction_point_id", "transaction_point__office_id"
+        )
+    }
     new = []
     for record in book.households.values():
         group = groups[record["savings_group_id"]]
-        fields = {k: v for k, v in record.items() if k != "savings_group_id"}
         new.append(
-            Borrower(
-                **fields,
-                full_name_folded=fold(fields["full_name"]),
-                savings_group=group,
-                transaction_point_id=group.transaction_point_id,
-                office_id=group.transaction_point.office_id,
-            )
+            record
+            | {
+                "full_name_folded": fold(record["full_name"]),
+                "transaction_point_id": group["transaction_point_id"],
+                "office_id": group["transaction_point__office_id"],
+            }
         )
-    insert_instances(Borrower, new, key="national_id", by=by)
+    insert_records(Borrower, new, key="national_id", by=by)
     ids = [*book.households, *book.known_households]
-    return {b.national_id: b for b in Borrower.objects.filter(national_id__in=ids)}
+    found = Borrower.objects.filter(national_id__in=ids).values_list("national_id", *PLACE)
+    return {n: dict(zip(PLACE, place, strict=True)) for n, *place in found}
 
 
-def _post_loans(book: Book, borrowers: dict[str, Borrower], *, by) -> dict[str, Loan]:
-    new = [_loan(record, borrowers[record["national_id"]], by) for record in book.loans.values()]
-    insert_instances(Loan, new, key="contract_number", by=by)
+def _post_loans(book: Book, borrowers: dict[str, dict], *, by) -> dict[str, dict]:
+    """The new loans in one COPY; each: its id and place (its household's)."""
+    by_id = getattr(by, "pk", None)
+    new = [_loan(record, borrowers[record["national_id"]], by_id) for record in book.loans.values()]
+    insert_records(Loan, new, key="contract_number", by=by)
     numbers = list(book.loans)
-    return {loan.contract_number: loan for loan in Loan.objects.filter(contract_number__in=numbers)}
+    found = Loan.objects.filter(contract_number__in=numbers).values_list("contract_number", *PLACE)
+    return {n: dict(zip(PLACE, place, strict=True)) for n, *place in found}
 
 
-def _loan(r: dict, borrower: Borrower, by) -> Loan:
+def _loan(r: dict, borrower: dict, by_id: int | None) -> dict:
     # The cached balances agree with the journal: the opening principal is what was lent here.
     frozen = r["frozen_from"] is not None
-    return Loan(
-        contract_number=r["contract_number"],
-        borrower=borrower,
-        programme=r["programme"],
-        purpose_id=r["purpose_id"],
-        savings_group_id=borrower.savings_group_id,
-        transaction_point_id=borrower.transaction_point_id,
-        office_id=borrower.office_id,
-        approved_amount=r["approved_amount"],
-        term_months=r["term_months"],
-        grace_months=r["grace_months"],
-        principal_frequency_months=r["principal_frequency_months"],
-        due_day=r["due_day"],
-        approved_on=r["approved_on"],
-        approved_list_ref=r["approved_list_ref"],
-        approved_list_date=r["approved_list_date"],
-        contract_rate=r["contract_rate"],
-        first_disbursed_on=r["first_disbursed_on"],
-        status=LoanStatus.FROZEN if frozen else LoanStatus.ACTIVE,
-        disbursed_total=r["outstanding_principal"],
-        outstanding_principal=r["outstanding_principal"],
-        created_by=by,
-    )
+    return {
+        "contract_number": r["contract_number"],
+        "borrower_id": borrower["id"],
+        "programme_id": r["programme"].pk,
+        "purpose_id": r["purpose_id"],
+        "savings_group_id": borrower["savings_group_id"],
+        "transaction_point_id": borrower["transaction_point_id"],
+        "office_id": borrower["office_id"],
+        "approved_amount": r["approved_amount"],
+        "term_months": r["term_months"],
+        "grace_months": r["grace_months"],
+        "principal_frequency_months": r["principal_frequency_months"],
+        "due_day": r["due_day"],
+        "approved_on": r["approved_on"],
+        "approved_list_ref": r["approved_list_ref"],
+        "approved_list_date": r["approved_list_date"],
+        "contract_rate": r["contract_rate"],
+        "first_disbursed_on": r["first_disbursed_on"],
+        "status": str(LoanStatus.FROZEN if frozen else LoanStatus.ACTIVE),
+        "disbursed_total": r["outstanding_principal"],
+        "outstanding_principal": r["outstanding_principal"],
+        "created_by_id": by_id,
+    }
 
 
-def _post_schedules(book: Book, loans: dict[str, Loan], *, by) -> None:
+def _post_schedules(book: Book, loans: dict[str, dict], *, by) -> None:
+    """Each loan's schedule version 1 (the file's instalments), then its freeze if frozen."""
     note = _("Lịch trả nợ theo tệp chuyển đổi dữ liệu")
-    versions = ScheduleVersion.objects.bulk_create(
-        [
-            ScheduleVersion(
-                loan=loan,
-                number=1,
-                effective_from=book.as_of,
-                reason="takeon",
-                note=note,
-                created_by=by,
-            )
-            for loan in loans.values()
-        ],
-        batch_size=BATCH_SIZE,
+    now, by_id = timezone.now(), getattr(by, "pk", None)
+    insert_rows(
+        ScheduleVersion,
+        ["loan_id", "number", "effective_from", "reason", "note", "created_at", "created_by_id"],
+        ((loan["id"], 1, book.as_of, "takeon", note, now, by_id) for loan in loans.values()),
     )
-    by_loan = {v.loan_id: v.pk for v in versions}
+    ids = [loan["id"] for loan in loans.values()]
+    by_loan = dict(
+        ScheduleVersion.objects.filter(loan_id__in=ids, number=1).values_list("loan_id", "id")
+    )
     insert_rows(
         Instalment,
         ["version_id", "loan_id", "seq", "due_date", "principal"],
         (
-            (by_loan[loan.pk], loan.pk, seq, due, principal)
+            (by_loan[loan["id"]], loan["id"], seq, due, principal)
             for number, loan in loans.items()
             for seq, (due, principal) in enumerate(book.instalments[number], start=1)
         ),
     )
     LoanFreeze.objects.bulk_create(
         LoanFreeze(
-            loan=loan,
+            loan_id=loan["id"],
             start=book.loans[number]["frozen_from"],
             decision_ref=book.loans[number]["freeze_decision"],
             created_by=by,
@@ -253,7 +262,7 @@ def _post_schedules(book: Book, loans: dict[str, Loan], *, by) -> None:
     )
 
 
-def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by) -> None:
+def _post_openings(book: Book, loans: dict[str, dict], batch: ImportBatch, *, by) -> None:
     note = _("Chuyển đổi dữ liệu, đợt %(id)s") % {"id": batch.pk}
     now, by_id = timezone.now(), getattr(by, "pk", None)
     columns = ["loan_id", "kind", "value_date", "amount", "office_id", "transaction_point_id"]
@@ -262,28 +271,28 @@ def _post_openings(book: Book, loans: dict[str, Loan], batch: ImportBatch, *, by
         LoanTransaction,
         columns,
         (
-            (loan.pk, str(kind), book.as_of, book.loans[number][column], loan.office_id,
-             loan.transaction_point_id, "", note, now, by_id)
+            (loan["id"], str(kind), book.as_of, book.loans[number][column], loan["office_id"],
+             loan["transaction_point_id"], "", note, now, by_id)
             for number, loan in loans.items()
             for kind, column in OPENING_ENTRIES.items()
             if book.loans[number][column] > 0
         ),
     )  # fmt: skip
-    TakeOnLoan.objects.bulk_create(
+    kept = (
+        "disbursed_total",
+        "outstanding_principal",
+        "interest_arrears",
+        "interest_accrued_not_due",
+        "overdue_rate_interest",
+    )
+    insert_rows(
+        TakeOnLoan,
+        ["batch_id", "loan_id", "contract_number", *kept],
         (
-            TakeOnLoan(
-                batch=batch,
-                loan=loan,
-                contract_number=number,
-                **{
-                    c: book.loans[number][c]
-                    for c in (*CHECKED, "disbursed_total", "overdue_rate_interest")
-                },
-            )
+            (batch.pk, loan["id"], number, *(book.loans[number][c] for c in kept))
             for number, loan in loans.items()
         ),
-        batch_size=BATCH_SIZE,
-    )
+    )  # fmt: skip
 
 
 def _skip_known_savings(book: Book) -> None:
@@ -302,24 +311,35 @@ def _skip_known_savings(book: Book) -> None:
 
 
 def check_positions(batch_id: int) -> list[dict]:
-    """Each of the batch's loans whose position as of C differs from the file: the figures."""
+    """Each of the batch's loans whose position as of C differs from the file: the figures.
+    One run of the position engine over the whole batch, compared column by column (numpy);
+    only a loan that differs becomes a row of the report."""
     batch = ImportBatch.objects.get(pk=batch_id)
-    taken = TakeOnLoan.objects.filter(batch=batch)
-    expected = {
-        row["loan_id"]: row
-        for row in taken.values(
-            "loan_id", "loan__contract_number", *CHECKED, "overdue_rate_interest"
-        )
-    }
-    mismatches = []
+    compared = [*CHECKED, "overdue_rate_interest"]
+    taken = TakeOnLoan.objects.filter(batch=batch).order_by("loan_id")
+    expected = pd.DataFrame.from_records(
+        list(taken.values_list("loan_id", "contract_number", *compared)),
+        columns=["loan_id", "contract_number", *compared],
+    ).set_index("loan_id")
     frame = positions(Loan.objects.filter(takeon__batch=batch), as_of=batch.as_of)
-    for row in frame.to_dict("records") if not frame.empty else []:
-        want = expected[row["loan_id"]]
-        differ = {
-            c: {"file": want[c], "position": int(row[c])}
-            for c in (*CHECKED, "overdue_rate_interest")
-            if int(row[c]) != want[c]
-        }
-        if differ:
-            mismatches.append({"contract_number": want["loan__contract_number"], **differ})
+    if frame.empty or expected.empty:
+        return []
+    got = frame.set_index("loan_id")[compared].astype("int64")
+    want = expected.loc[expected.index.isin(got.index), compared].astype("int64")
+    got = got.reindex(want.index)
+    differs = got.ne(want)
+    rows = differs.any(axis=1).to_numpy()
+    numbers = expected.loc[want.index, "contract_number"].to_numpy()[rows]
+    mismatches = []
+    for number, wrong, file, engine in zip(
+        numbers, differs.to_numpy()[rows], want.to_numpy()[rows], got.to_numpy()[rows], strict=True
+    ):
+        mismatches.append(
+            {"contract_number": number}
+            | {
+                c: {"file": int(file[i]), "position": int(engine[i])}
+                for i, c in enumerate(compared)
+                if wrong[i]
+            }
+        )
     return mismatches

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from core.exports import csv_bytes, write_row, xlsx_bytes
 
-from .xlsx import Rows, Unsupported, read_xlsx
+from .xlsx import Rows, Unsupported, read_xlsx, write_xlsx
 
 SHEETS: dict[str, tuple[str, ...]] = {
     "households": (
@@ -177,15 +177,9 @@ def template_bytes(sheets: dict | None = None, example: dict | None = None) -> b
 
 
 def workbook_bytes(tables: dict[str, list[list[object]]]) -> bytes:
-    """An .xlsx of the given sheets (header row written from SHEETS), cells via core.exports."""
-    book = Workbook(write_only=False)
-    book.remove(book.active)
-    for name, columns in SHEETS.items():
-        sheet = book.create_sheet(name)
-        write_row(sheet, 1, columns)
-        for number, values in enumerate(tables.get(name, []), start=2):
-            write_row(sheet, number, [_cell(v) for v in values])
-    return xlsx_bytes(book)
+    """An .xlsx of the given sheets (header row written from SHEETS), streamed by
+    xlsx.write_xlsx (the cells as core.exports writes them: formulas neutralised)."""
+    return write_xlsx({name: [columns, *tables.get(name, [])] for name, columns in SHEETS.items()})
 
 
 def csv_zip_bytes(tables: dict[str, list[list[object]]]) -> bytes:

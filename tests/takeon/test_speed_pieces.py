@@ -52,3 +52,58 @@ def test_bulk_written_households_and_loans_keep_their_history(cast, tmp_path):
     assert "Đối chiếu dư nợ tại ngày chuyển đổi" in text
     assert "Chuyển đổi dữ liệu: 8/8 (100%" in text
     assert "khoản vay: 50" in text and "\r" not in text
+
+
+def test_the_streamed_writer_writes_what_openpyxl_reads():
+    """Numbers stay numbers, dates are ISO text, a formula-like text is a text cell with the
+    quote prefix, None and "" are empty cells; the fast reader reads the same back."""
+    from datetime import date
+    from decimal import Decimal
+
+    from loans.takeon.xlsx import write_xlsx
+
+    rows = [
+        ["contract_number", "amount", "rate", "on", "note"],
+        ["LS-1", 50_000_000, Decimal("6.6"), date(2025, 1, 10), "Bùi & <Hải> "],
+        ["=HYPERLINK(x)", -5, 0.5, None, ""],
+        ["-1", 0, "1.234.567", "\x01ok", "@x"],
+    ]
+    data = write_xlsx({"loans": rows, "empty": []})
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["loans", "empty"]
+    sheet = workbook["loans"]
+    got = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert got[1] == ["LS-1", 50_000_000, 6.6, "2025-01-10", "Bùi & <Hải> "]
+    assert got[2] == ["=HYPERLINK(x)", -5, 0.5, None, None]
+    assert got[3] == ["-1", 0, "1.234.567", "ok", "@x"]
+    formula = sheet["A3"]
+    assert formula.data_type == "s" and formula.quotePrefix
+    assert not sheet["A2"].quotePrefix
+    fast = read_xlsx(data)
+    assert [values for _n, values in fast["loans"]][1:] == [
+        ["LS-1", 50_000_000, 6.6, "2025-01-10", "Bùi & <Hải> "],
+        ["=HYPERLINK(x)", -5, 0.5],
+        ["-1", 0, "1.234.567", "ok", "@x"],
+    ]
+    assert fast["empty"] == []
+
+
+def test_a_sheet_of_any_other_layout_is_read_by_the_general_path():
+    """The one-pass reader takes only rows and cells it matches whole; a sheet with a cell of
+    another layout (attributes in another order, rich text) is read by the general path, with
+    the same values: nothing is dropped silently."""
+    from loans.takeon import xlsx
+
+    head = b'<worksheet xmlns="x"><sheetData>'
+    usual = (
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>LS-1</t></is></c><c r="C1"><v>5</v></c></row>'
+    )
+    other = (
+        b'<row r="2"><c t="n" r="B2"><v>7</v></c>'
+        b'<c r="C2" t="inlineStr"><is><r><rPr><color rgb="FF0000"/></rPr><t>B\xc3\xb9i</t></r>'
+        b"</is></c></row>"
+    )
+    tail = b"</sheetData></worksheet>"
+    assert xlsx._sheet_rows(head + usual + tail, [], set(), None) == [(1, ["LS-1", None, 5])]
+    mixed = xlsx._sheet_rows(head + usual + other + tail, [], set(), None)
+    assert mixed == [(1, ["LS-1", None, 5]), (2, [None, 7, "Bùi"])]
