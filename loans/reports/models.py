@@ -113,3 +113,53 @@ class FlowAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value_date} / {self.office_id} / {self.programme_id}"
+
+
+class DisbursementEntry(models.Model):
+    """A disbursement of the journal not reversed by the office's last roll-up (its id is the
+    entry's), kept by the night for the households a period reached (`flow_states`)."""
+
+    id = models.BigIntegerField(_("bút toán"), primary_key=True)
+    loan = models.ForeignKey(
+        "loans.Loan",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("khoản vay"),
+    )
+    office_id = models.BigIntegerField(_("phòng"))
+    programme_id = models.BigIntegerField(_("chương trình"))
+    value_date = models.DateField(_("ngày giá trị"))
+    amount = models.BigIntegerField(_("số tiền (đồng)"))
+
+    class Meta:
+        verbose_name = _("giải ngân đã tổng hợp")
+        verbose_name_plural = pgettext_lazy("plural", "giải ngân đã tổng hợp")
+        indexes = [
+            models.Index(fields=["value_date", "programme_id"], name="disbursement_entry_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value_date} / {self.loan_id}: {self.amount}"
+
+
+class LoanClosing(models.Model):
+    """A day a loan's outstanding principal reached 0 by a repayment or write-off, and the
+    first later day it owed again or closed again (`reopened_on`, none: still closed), as of
+    the office's last roll-up (`flow_states`)."""
+
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.CASCADE, related_name="+", verbose_name=_("khoản vay")
+    )
+    office_id = models.BigIntegerField(_("phòng"))
+    programme_id = models.BigIntegerField(_("chương trình"))
+    closed_on = models.DateField(_("ngày hết dư nợ"))
+    reopened_on = models.DateField(_("ngày có dư nợ trở lại"), null=True)
+
+    class Meta:
+        verbose_name = _("ngày hết dư nợ của khoản vay")
+        verbose_name_plural = pgettext_lazy("plural", "ngày hết dư nợ của khoản vay")
+        indexes = [models.Index(fields=["closed_on"], name="loan_closing_day")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.closed_on}"
