@@ -12,12 +12,14 @@ loans there (`AggregateDay.households_local`), and across programmes only in the
 """
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from django.db import connection
+from django.db.models import Count, Sum
 
 from ..models import PositionSnapshot
+from ..selectors import instalments_due_between
 from . import aggregates_sql
 from .dimensions import dimensions, group_exprs
 from .models import AggregateDay, PositionAggregate
@@ -64,7 +66,11 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
         )
         loans, local = aggregates_sql.households_local(as_of=as_of, office_id=office_id)
         AggregateDay.objects.create(
-            as_of=as_of, office_id=office_id, loans=loans, households_local=local
+            as_of=as_of,
+            office_id=office_id,
+            loans=loans,
+            households_local=local,
+            **due_next_week(as_of=as_of, office_id=office_id),
         )
         return written
     frame = office_rows(as_of=as_of, office_id=office_id)
@@ -75,8 +81,29 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
         office_id=office_id,
         loans=len(frame),
         households_local=bool((frame["borrower_office_id"] == office_id).all()),
+        **due_next_week(as_of=as_of, office_id=office_id),
     )
     return len(rows)
+
+
+def due_week(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week of `day` (the dashboard's week)."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def due_next_week(*, as_of: date, office_id: int) -> dict:
+    """The office's principal instalments due in the week of the day after `as_of` (the
+    schedules in force, loans still being repaid): loans and principal, as AggregateDay keeps
+    them."""
+    start, end = due_week(as_of + timedelta(days=1))
+    due = instalments_due_between(start, end).filter(loan__office_id=office_id)
+    sums = due.order_by().aggregate(loans=Count("loan", distinct=True), principal=Sum("principal"))
+    return {
+        "due_week_start": start,
+        "due_loans": int(sums["loans"] or 0),
+        "due_principal": int(sums["principal"] or 0),
+    }
 
 
 def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:
