@@ -33,65 +33,71 @@ REDUCING = ("principal_repayment", "write_off")
 
 
 def roll_up_states(*, office_id: int, since: int, upto: int) -> None:
-    """Bring the office's kept disbursements and closing days up to the entries with ids up to
-    `upto` (from `since`, the previous mark); call it in the night's transaction."""
+    """Recompute the kept disbursements and closing days of the office's loans with an entry
+    after `since` (the previous mark) up to `upto` (all its loans on the first roll-up), from
+    their whole journal; call it in the night's transaction."""
     if upto <= since:
         return
     entry = LoanTransaction._meta.db_table
-    # The loans with an entry in the window: on the first roll-up every loan of the office
-    # (read from the loans, so the journal is read loan by loan through its covering index).
     if since == 0:
         touched, scope = f"SELECT id FROM {Loan._meta.db_table} WHERE office_id = %s", [office_id]
     else:
         touched = f"SELECT DISTINCT loan_id FROM {entry} WHERE office_id = %s AND id > %s"
         touched += " AND id <= %s"
         scope = [office_id, since, upto]
-    window = [*scope, since, upto]
     with connection.cursor() as cursor:
-        # Disbursements entered in the window, and those a reversal in the window undid.
-        cursor.execute(
-            f"""
-            INSERT INTO {DisbursementEntry._meta.db_table}
-                (id, loan_id, office_id, programme_id, value_date, amount)
-            SELECT t.id, t.loan_id, t.office_id, l.programme_id, t.value_date, t.amount
-            FROM {entry} t JOIN {Loan._meta.db_table} l ON l.id = t.loan_id
-            WHERE t.loan_id IN ({touched}) AND t.id > %s AND t.id <= %s
-                AND t.kind = 'disbursement'
-            """,
-            window,
-        )
-        cursor.execute(
-            f"""
-            DELETE FROM {DisbursementEntry._meta.db_table} WHERE id IN (
-                SELECT r.reverses_id FROM {entry} r
-                WHERE r.loan_id IN ({touched}) AND r.id > %s AND r.id <= %s
-                    AND r.kind = 'reversal')
-            """,
-            window,
-        )
-        cursor.execute(
-            f"DELETE FROM {LoanClosing._meta.db_table} WHERE loan_id IN ({touched})", scope
-        )
-        cursor.execute(_closings_sql(touched), [*scope, upto, upto])
+        for model in (DisbursementEntry, LoanClosing):
+            table = model._meta.db_table
+            cursor.execute(f"DELETE FROM {table} WHERE loan_id IN ({touched})", scope)
+        cursor.execute(_disbursements_sql(touched), scope)
+        cursor.execute(_closings_sql(touched), scope)
 
 
-def _closings_sql(touched: str) -> str:
-    """INSERT the closing days of the loans of `touched` from their entries up to a mark."""
+def _moves_sql(touched: str) -> str:
+    """Per loan of `touched` and value date, net of reversals (a reversal carries its
+    original's value date and undoes its kind): the principal moved, the repayments and
+    write-offs, the disbursed amount and the disbursements. Read from the journal's covering
+    (loan, value date) index; only a reversal visits the entry it reverses."""
     entry = LoanTransaction._meta.db_table
     raising = ", ".join(f"'{kind}'" for kind in RAISING)
     reducing = ", ".join(f"'{kind}'" for kind in REDUCING)
+    kinds = f"{raising}, {reducing}"
+
+    def signed(kind_list: str, value: str) -> str:
+        return (
+            f"CASE WHEN t.kind IN ({kind_list}) THEN {value}"
+            f" WHEN t.kind = 'reversal' AND o.kind IN ({kind_list}) THEN -{value} ELSE 0 END"
+        )
+
     return f"""
-        WITH moves AS (
+        moves AS (
             SELECT t.loan_id, t.value_date AS day,
-                SUM(CASE WHEN t.kind IN ({raising}) THEN t.amount ELSE -t.amount END) AS net,
-                MAX(CASE WHEN t.kind IN ({reducing}) THEN 1 ELSE 0 END) AS reducing
-            FROM {entry} t
-            WHERE t.loan_id IN ({touched}) AND t.id <= %s
-                AND t.kind IN ({raising}, {reducing})
-                AND NOT EXISTS (
-                    SELECT 1 FROM {entry} r WHERE r.reverses_id = t.id AND r.id <= %s)
+                SUM({signed(raising, "t.amount")})
+                    - SUM({signed(reducing, "t.amount")}) AS net,
+                SUM({signed(reducing, "1")}) AS reducing,
+                SUM({signed("'disbursement'", "t.amount")}) AS disbursed,
+                SUM({signed("'disbursement'", "1")}) AS disbursements
+            FROM {entry} t LEFT JOIN {entry} o ON o.id = t.reverses_id
+            WHERE t.loan_id IN ({touched}) AND (t.kind IN ({kinds}) OR t.kind = 'reversal')
             GROUP BY t.loan_id, t.value_date
-        ),
+        )"""
+
+
+def _disbursements_sql(touched: str) -> str:
+    return f"""
+        WITH {_moves_sql(touched)}
+        INSERT INTO {DisbursementEntry._meta.db_table}
+            (loan_id, office_id, programme_id, value_date, amount)
+        SELECT m.loan_id, l.office_id, l.programme_id, m.day, m.disbursed
+        FROM moves m JOIN {Loan._meta.db_table} l ON l.id = m.loan_id
+        WHERE m.disbursements > 0
+    """
+
+
+def _closings_sql(touched: str) -> str:
+    """INSERT the closing days of the loans of `touched`."""
+    return f"""
+        WITH {_moves_sql(touched)},
         running AS (
             SELECT loan_id, day, reducing,
                 SUM(net) OVER (PARTITION BY loan_id ORDER BY day) AS owed
@@ -99,10 +105,10 @@ def _closings_sql(touched: str) -> str:
         ),
         marked AS (
             SELECT loan_id, day,
-                CASE WHEN reducing = 1 AND owed = 0 THEN 1 ELSE 0 END AS closing,
+                CASE WHEN reducing > 0 AND owed = 0 THEN 1 ELSE 0 END AS closing,
                 LEAD(day) OVER (PARTITION BY loan_id ORDER BY day) AS next_day
             FROM running
-            WHERE (reducing = 1 AND owed = 0) OR owed > 0
+            WHERE (reducing > 0 AND owed = 0) OR owed > 0
         )
         INSERT INTO {LoanClosing._meta.db_table}
             (loan_id, office_id, programme_id, closed_on, reopened_on)
@@ -144,20 +150,19 @@ def touched_loans(marks: dict[int, int]):
 
 
 def disbursements(request: ReportRequest, marks: dict[int, int], exprs: dict) -> pd.DataFrame:
-    """The request's disbursements not reversed, value-dated in its period: the kept ones
-    (less those a reversal after the mark undid) and those entered after the mark; one row
-    each with `exprs`, the household (`borrower_id`), its ethnicity and the amount."""
-    after = after_marks(marks)
+    """The request's disbursements not reversed, value-dated in its period: the kept ones (a
+    row per loan and day) of the loans with nothing after the mark, the journal's of the
+    others; one row each with `exprs`, the household, its ethnicity and the amount."""
     period = {"value_date__gte": request.start, "value_date__lte": request.end}
     in_scope = request.filters.q("loan__", own_office=True)
-    undone = LoanTransaction.objects.filter(after, kind="reversal").values("reverses_id")
-    kept = DisbursementEntry.objects.filter(in_scope, **period).exclude(id__in=undone)
+    touched = touched_loans(marks)
+    kept = DisbursementEntry.objects.filter(in_scope, **period).exclude(loan_id__in=touched)
     if request.filters.decree_28_only:  # the kept row's own programme, read before any join
         lines = Programme.objects.filter(is_decree_28=True).values_list("pk", flat=True)
         kept = kept.filter(programme_id__in=list(lines))
-    recent = LoanTransaction.objects.filter(after, in_scope, kind="disbursement", **period).filter(
-        ~Exists(LoanTransaction.objects.filter(reverses=OuterRef("pk")))
-    )
+    recent = LoanTransaction.objects.filter(
+        in_scope, kind="disbursement", loan_id__in=touched, **period
+    ).filter(~Exists(LoanTransaction.objects.filter(reverses=OuterRef("pk"))))
     columns = {
         **exprs,
         "c_borrower": F("loan__borrower_id"),

@@ -121,15 +121,13 @@ class FlowAggregate(models.Model):
 
 
 class DisbursementEntry(models.Model):
-    """A disbursement of the journal not reversed by the office's last roll-up (its id is the
-    entry's), kept by the night for the households a period reached (`flow_states`)."""
+    """A loan's disbursements of one value date not reversed, as of the office's last roll-up,
+    kept by the night for the households a period reached (`flow_states`)."""
 
-    id = models.BigIntegerField(_("bút toán"), primary_key=True)
     loan = models.ForeignKey(
         "loans.Loan",
         on_delete=models.CASCADE,
         related_name="+",
-        db_index=False,
         verbose_name=_("khoản vay"),
     )
     office_id = models.BigIntegerField(_("phòng"))
