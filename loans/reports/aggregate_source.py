@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 
 from borrowers.models import Borrower, SavingsGroup
 from programmes.models import Programme
@@ -187,18 +187,22 @@ def due_in_week(*, as_of: date, week_start: date, office_ids: list[int] | None) 
     """The principal instalments due in the week from `week_start` (loans, principal) of the
     offices, as the night of `as_of` kept them; None when it cannot answer exactly: the day not
     complete, kept for another week, or a schedule written or a loan's standing changed since
-    the night began reading (the live query answers then)."""
+    the night read them (the live query answers then)."""
     from ..models import ScheduleVersion, SnapshotDay
 
     day = SnapshotDay.objects.filter(as_of=as_of).first()
     rows = AggregateDay.objects.filter(as_of=as_of)
     counted = rows.aggregate(
-        loans=Sum("loans"), other_weeks=Count("id", filter=~Q(due_week_start=week_start))
+        loans=Sum("loans"),
+        other_weeks=Count("id", filter=~Q(due_week_start=week_start)),
+        read_at=Min("due_read_at"),
     )
     if day is None or counted["other_weeks"] or (counted["loans"] or 0) != day.loans:
         return None
+    if counted["read_at"] is None:
+        return None
     margin = getattr(settings, "REPORT_SNAPSHOT_MARGIN", DEFAULT_MARGIN)
-    cutoff = day.started_at - margin
+    cutoff = counted["read_at"] - margin
     offices = Q() if office_ids is None else Q(office_id__in=office_ids)
     loan_offices = Q() if office_ids is None else Q(loan__office_id__in=office_ids)
     last = ScheduleVersion.objects.filter(created_at__lte=cutoff).order_by("-pk")

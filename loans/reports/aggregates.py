@@ -17,8 +17,9 @@ from datetime import date, timedelta
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, Sum
+from django.utils import timezone
 
-from ..models import PositionSnapshot
+from ..models import Loan, PositionSnapshot, ScheduleVersion
 from ..selectors import instalments_due_between
 from . import aggregates_sql
 from .dimensions import dimensions, group_exprs
@@ -94,16 +95,38 @@ def due_week(day: date) -> tuple[date, date]:
 
 def due_next_week(*, as_of: date, office_id: int) -> dict:
     """The office's principal instalments due in the week of the day after `as_of` (the
-    schedules in force, loans still being repaid): loans and principal, as AggregateDay keeps
-    them."""
+    schedules in force, loans still being repaid): loans and principal, and when they were
+    read, as AggregateDay keeps them. Every office's are read in one query (a GROUP BY on the
+    week's instalments) and reused by the offices that follow within a few minutes: the
+    dashboard trusts them only if nothing changed since they were read (`due_read_at`)."""
     start, end = due_week(as_of + timedelta(days=1))
-    due = instalments_due_between(start, end).filter(loan__office_id=office_id)
-    sums = due.order_by().aggregate(loans=Count("loan", distinct=True), principal=Sum("principal"))
+    # Reused while no schedule or loan was written since (the newest ids), for a few minutes.
+    key = (as_of, _newest(ScheduleVersion.objects), _newest(Loan.history))
+    cached = _DUE_WEEKS.get(key)
+    now = timezone.now()
+    if cached is None or now - cached[0] > DUE_REUSE:
+        due = instalments_due_between(start, end).order_by().values("loan__office_id")
+        sums = due.annotate(loans=Count("loan", distinct=True), principal=Sum("principal"))
+        cached = (now, {row["loan__office_id"]: row for row in sums})
+        _DUE_WEEKS.clear()
+        _DUE_WEEKS[key] = cached
+    row = cached[1].get(office_id, {})
     return {
         "due_week_start": start,
-        "due_loans": int(sums["loans"] or 0),
-        "due_principal": int(sums["principal"] or 0),
+        "due_loans": int(row.get("loans") or 0),
+        "due_principal": int(row.get("principal") or 0),
+        "due_read_at": cached[0],
     }
+
+
+# Per business date (and newest schedule and loan version), when every office's due week was
+# read and the figures (one night's).
+_DUE_WEEKS: dict[tuple, tuple] = {}
+DUE_REUSE = timedelta(minutes=10)
+
+
+def _newest(manager) -> int:
+    return manager.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:

@@ -11,7 +11,9 @@ never rewrites a day. A report adds the rolled-up days of its period and the few
 each office's mark, read from the journal: the same sums as the journal alone, to the đồng.
 Office and programme are the only keys: a loan never changes either (the journal holds its
 office), where a point, group or household's attributes may change and would leave a rolled-up
-sum under the old key; the report reads the journal for those groupings (source "journal").
+sum under the old key; the report reads the journal's sums for those groupings (source
+"journal"). Its new and closed loans come from the loans and the states the same night keeps
+per loan (`flow_states`), for every grouping.
 """
 
 from datetime import timedelta

@@ -5,7 +5,7 @@ outstanding principal reached 0 (`LoanClosing`, for the loans closed in a period
 
 Why they stay exact: both are functions of a loan's journal entries alone. Each night
 recomputes them for the loans with an entry entered since the office's previous mark (every
-loan on the first night), from the entries up to the new mark. A report reads them for the
+loan on the first night), from all their entries. A report reads them for the
 loans with nothing after the mark, and computes the others (the few with an entry since, read
 from the journal) as the raw report does; groupings and filters are read on the loan as it is
 now (a join), so every grouping is covered.

@@ -31,10 +31,12 @@ class AggregateDay(models.Model):
     loans = models.PositiveIntegerField(_("số khoản vay"))
     households_local = models.BooleanField(_("hộ vay chỉ ở phòng này"))
     # The principal instalments due in the week of the next day (Monday to Sunday) of the
-    # office's loans still being repaid, as the night read them (the dashboard's "due").
+    # office's loans still being repaid, as the night read them at `due_read_at` (the
+    # dashboard's "due").
     due_week_start = models.DateField(_("tuần đến hạn từ ngày"), null=True)
     due_loans = models.PositiveIntegerField(_("số khoản vay đến hạn trong tuần"), default=0)
     due_principal = models.BigIntegerField(_("gốc đến hạn trong tuần"), default=0)
+    due_read_at = models.DateTimeField(_("đọc số đến hạn lúc"), null=True)
 
     class Meta:
         verbose_name = _("ngày có số liệu tổng hợp")
