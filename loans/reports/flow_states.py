@@ -16,6 +16,10 @@ day d, a closing day is a day with a repayment or write-off and O = 0; each clos
 the first later day that is a closing day or has O > 0 (`reopened_on`). Outstanding only falls
 through a repayment or write-off, so a loan is closed in [s, e] exactly when one closing day c
 has s <= c <= e < reopened_on (or no reopening): one row per loan at most, so counts add up.
+
+Cost: an ordinary night recomputes the few loans with a posting; the first roll-up of an
+office (and the first night after the migration that added these states, which starts every
+office's roll-up again) reads the office's whole journal once.
 """
 
 import pandas as pd
