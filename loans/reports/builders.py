@@ -254,9 +254,12 @@ def _closed(request: ReportRequest, dims: list[Dimension], marks) -> pd.DataFram
     if marks is None:
         return grouped(loans.filter(id__in=closed_loan_ids(request)), group_exprs(dims, ""), count)
     kept = grouped(kept_closings(request, marks), group_exprs(dims, "loan__"), count)
-    touched = loans.filter(id__in=touched_loans(marks)).filter(id__in=closed_loan_ids(request))
-    recent = grouped(touched, group_exprs(dims, ""), count)
-    both = pd.concat([_keyed(kept, dims), _keyed(recent, dims)], ignore_index=True)
+    parts = [_keyed(kept, dims)]
+    touched = list(touched_loans(marks).distinct().values_list("loan_id", flat=True))
+    if touched:  # usually none right after the night
+        recent = loans.filter(id__in=touched).filter(id__in=closed_loan_ids(request))
+        parts.append(_keyed(grouped(recent, group_exprs(dims, ""), count), dims))
+    both = pd.concat(parts, ignore_index=True)
     keys = _keys(dims)
     if not keys:
         return pd.DataFrame([{"closed_loans": int(both["closed_loans"].sum())}])
