@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Sum
 from borrowers.selectors import User, office_ids_for, scope
 from core.money import ratio
 from loans.models import LoanTransaction, PositionSnapshot, SnapshotDay
+from loans.reports.aggregate_source import due_in_week
 from loans.reports.builders import default_as_of, report_session
 from loans.reports.models import AggregateDay, PositionAggregate
 from loans.reports.params import ReportFilters
@@ -139,6 +140,13 @@ def week_of(day: date) -> tuple[date, date]:
 def due_this_week(user: User, *, today: date) -> dict:
     """Loans with a principal instalment due this week (Monday to Sunday) and its sum."""
     start, end = week_of(today)
+    # As the last night kept them when they still hold (every schedule and standing as then),
+    # else summed from the schedules in force.
+    kept = due_in_week(
+        as_of=dashboard_day(today), week_start=start, office_ids=office_ids_for(user)
+    )
+    if kept is not None:
+        return {"start": start, "end": end, **kept}
     due = scope(instalments_due_between(start, end), user, office_field="loan__office")
     sums = due.order_by().aggregate(loans=Count("loan", distinct=True), principal=Sum("principal"))
     return {

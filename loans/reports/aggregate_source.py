@@ -11,10 +11,11 @@ own (`AggregateDay.households_local`); otherwise a report needing them reads the
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.conf import settings
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 
 from borrowers.models import Borrower, SavingsGroup
 from programmes.models import Programme
@@ -24,6 +25,8 @@ from .aggregates import AGGREGATE_DIMS, SUMS
 from .dimensions import Dimension
 from .models import AggregateDay, PositionAggregate
 from .params import ReportFilters
+
+DEFAULT_MARGIN = timedelta(minutes=1)  # as source.DEFAULT_MARGIN (which imports this module)
 
 OWN_KEYS = ("office", "programme")
 
@@ -178,3 +181,38 @@ def _aliased(frame: pd.DataFrame, dims: list[Dimension], dim: str) -> pd.DataFra
 
 
 CODE_KEYS = ("ethnicity", "household_category")
+
+
+def due_in_week(*, as_of: date, week_start: date, office_ids: list[int] | None) -> dict | None:
+    """The principal instalments due in the week from `week_start` (loans, principal) of the
+    offices, as the night of `as_of` kept them; None when it cannot answer exactly: the day not
+    complete, kept for another week, or a schedule written or a loan's standing changed since
+    the night read them (the live query answers then)."""
+    from ..models import ScheduleVersion, SnapshotDay
+
+    day = SnapshotDay.objects.filter(as_of=as_of).first()
+    rows = AggregateDay.objects.filter(as_of=as_of)
+    counted = rows.aggregate(
+        loans=Sum("loans"),
+        other_weeks=Count("id", filter=~Q(due_week_start=week_start)),
+        read_at=Min("due_read_at"),
+    )
+    if day is None or counted["other_weeks"] or (counted["loans"] or 0) != day.loans:
+        return None
+    if counted["read_at"] is None:
+        return None
+    margin = getattr(settings, "REPORT_SNAPSHOT_MARGIN", DEFAULT_MARGIN)
+    cutoff = counted["read_at"] - margin
+    offices = Q() if office_ids is None else Q(office_id__in=office_ids)
+    loan_offices = Q() if office_ids is None else Q(loan__office_id__in=office_ids)
+    last = ScheduleVersion.objects.filter(created_at__lte=cutoff).order_by("-pk")
+    last_id = last.values_list("pk", flat=True).first() or 0
+    if ScheduleVersion.objects.filter(loan_offices, pk__gt=last_id).exists():
+        return None
+    loans = Loan.history.filter(offices, history_date__gt=cutoff)
+    if loans.filter(history_type="-").exists() or _moved(
+        Loan.history, ("status",), cutoff, offices
+    ):
+        return None
+    kept = rows.filter(offices).aggregate(loans=Sum("due_loans"), principal=Sum("due_principal"))
+    return {"loans": int(kept["loans"] or 0), "principal": int(kept["principal"] or 0)}

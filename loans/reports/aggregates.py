@@ -12,12 +12,15 @@ loans there (`AggregateDay.households_local`), and across programmes only in the
 """
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from django.db import connection
+from django.db.models import Count, Sum
+from django.utils import timezone
 
-from ..models import PositionSnapshot
+from ..models import Loan, PositionSnapshot, ScheduleVersion
+from ..selectors import instalments_due_between
 from . import aggregates_sql
 from .dimensions import dimensions, group_exprs
 from .models import AggregateDay, PositionAggregate
@@ -64,7 +67,11 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
         )
         loans, local = aggregates_sql.households_local(as_of=as_of, office_id=office_id)
         AggregateDay.objects.create(
-            as_of=as_of, office_id=office_id, loans=loans, households_local=local
+            as_of=as_of,
+            office_id=office_id,
+            loans=loans,
+            households_local=local,
+            **due_next_week(as_of=as_of, office_id=office_id),
         )
         return written
     frame = office_rows(as_of=as_of, office_id=office_id)
@@ -75,8 +82,51 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
         office_id=office_id,
         loans=len(frame),
         households_local=bool((frame["borrower_office_id"] == office_id).all()),
+        **due_next_week(as_of=as_of, office_id=office_id),
     )
     return len(rows)
+
+
+def due_week(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week of `day` (the dashboard's week)."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def due_next_week(*, as_of: date, office_id: int) -> dict:
+    """The office's principal instalments due in the week of the day after `as_of` (the
+    schedules in force, loans still being repaid): loans and principal, and when they were
+    read, as AggregateDay keeps them. Every office's are read in one query (a GROUP BY on the
+    week's instalments) and reused by the offices that follow within a few minutes: the
+    dashboard trusts them only if nothing changed since they were read (`due_read_at`)."""
+    start, end = due_week(as_of + timedelta(days=1))
+    # Reused while no schedule or loan was written since (the newest ids), for a few minutes.
+    key = (as_of, _newest(ScheduleVersion.objects), _newest(Loan.history))
+    cached = _DUE_WEEKS.get(key)
+    now = timezone.now()
+    if cached is None or now - cached[0] > DUE_REUSE:
+        due = instalments_due_between(start, end).order_by().values("loan__office_id")
+        sums = due.annotate(loans=Count("loan", distinct=True), principal=Sum("principal"))
+        cached = (now, {row["loan__office_id"]: row for row in sums})
+        _DUE_WEEKS.clear()
+        _DUE_WEEKS[key] = cached
+    row = cached[1].get(office_id, {})
+    return {
+        "due_week_start": start,
+        "due_loans": int(row.get("loans") or 0),
+        "due_principal": int(row.get("principal") or 0),
+        "due_read_at": cached[0],
+    }
+
+
+# Per business date (and newest schedule and loan version), when every office's due week was
+# read and the figures (one night's).
+_DUE_WEEKS: dict[tuple, tuple] = {}
+DUE_REUSE = timedelta(minutes=10)
+
+
+def _newest(manager) -> int:
+    return manager.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:

@@ -21,7 +21,8 @@ from programmes.models import Programme
 
 from ..models import Loan, LoanTransaction
 from .dimensions import JOURNAL_COLUMNS, Dimension, add_keys, dimensions, group_exprs
-from .flow_aggregates import rolled_flows
+from .flow_aggregates import rolled_flows, rollup_marks
+from .flow_states import disbursements, kept_closings, touched_loans
 from .household_figures import with_household_figures
 from .measures import (
     DECREE_28_MEASURES,
@@ -226,14 +227,12 @@ def flows(request: ReportRequest) -> Report:
         group_exprs(dims, ""),
         {"new_loans": Count("id")},
     )
-    closed = grouped(
-        loans.filter(id__in=closed_loan_ids(request)),
-        group_exprs(dims, ""),
-        {"closed_loans": Count("id")},
-    )
-    rolled = rolled_flows(request, dims) if request.source in ("auto", "aggregate") else None
+    kept = request.source in ("auto", "aggregate")
+    marks = rollup_marks(request.filters) if kept else None
+    closed = _closed(request, dims, marks)
+    rolled = rolled_flows(request, dims) if kept else None
     sums = _flow_sums(request, dims) if rolled is None else rolled
-    frames = [sums, _keyed(new, dims), _keyed(closed, dims)]
+    frames = [sums, _keyed(new, dims), closed if marks is not None else _keyed(closed, dims)]
     return Report.build(
         kind="flows",
         title=TITLES["flows"],
@@ -244,6 +243,27 @@ def flows(request: ReportRequest) -> Report:
         distinct={},
         source="journal" if rolled is None else "aggregate",
     )
+
+
+def _closed(request: ReportRequest, dims: list[Dimension], marks) -> pd.DataFrame:
+    """Loans closed in the period per group: from the night's closing days for the loans with
+    nothing entered since (`flow_states`), from the journal for the others (all of them
+    without `marks`)."""
+    loans = Loan.objects.filter(request.filters.q())
+    count = {"closed_loans": Count("id")}
+    if marks is None:
+        return grouped(loans.filter(id__in=closed_loan_ids(request)), group_exprs(dims, ""), count)
+    kept = grouped(kept_closings(request, marks), group_exprs(dims, "loan__"), count)
+    parts = [_keyed(kept, dims)]
+    touched = list(touched_loans(marks).distinct().values_list("loan_id", flat=True))
+    if touched:  # usually none right after the night
+        recent = loans.filter(id__in=touched).filter(id__in=closed_loan_ids(request))
+        parts.append(_keyed(grouped(recent, group_exprs(dims, ""), count), dims))
+    both = pd.concat(parts, ignore_index=True)
+    keys = _keys(dims)
+    if not keys:
+        return pd.DataFrame([{"closed_loans": int(both["closed_loans"].sum())}])
+    return both.groupby(keys, sort=False)["closed_loans"].sum().reset_index()
 
 
 def _keyed(frame: pd.DataFrame, dims: list[Dimension]) -> pd.DataFrame:
@@ -297,6 +317,9 @@ def decree_28(request: ReportRequest) -> Report:
 def _households_reached(request: ReportRequest, dims: list[Dimension]) -> tuple:
     """Per group: disbursed in the period and the households reached (all, ethnic minority);
     and over everything, the households counted once (Kinh = all − minority)."""
+    marks = rollup_marks(request.filters) if request.source in ("auto", "aggregate") else None
+    if marks is not None:
+        return _households_reached_kept(request, dims, marks)
     minority = ~Q(loan__borrower__ethnicity=KINH)
     households = Count("loan__borrower_id", distinct=True)
     minority_households = Count("loan__borrower_id", distinct=True, filter=minority)
@@ -315,6 +338,33 @@ def _households_reached(request: ReportRequest, dims: list[Dimension]) -> tuple:
         distinct["households_reached"] - distinct["households_reached_minority"]
     )
     return reach, distinct
+
+
+def _households_reached_kept(request: ReportRequest, dims: list[Dimension], marks) -> tuple:
+    """`_households_reached` from the night's kept disbursements and those entered since: the
+    same rows the journal gives, each household counted once per group and once overall."""
+    exprs = group_exprs(dims, "loan__")
+    rows = disbursements(request, marks, exprs)
+    ethnicity = rows["c_ethnicity"]
+    minority = rows["c_borrower"].where(ethnicity.notna() & (ethnicity != KINH))
+    rows = rows.assign(c_minority=minority)
+    keys = list(exprs)
+    summed = rows.astype({k: object for k in keys}).groupby(keys, dropna=False, sort=False)
+    reach = summed.agg(
+        disbursed=("c_amount", "sum"),
+        households_reached=("c_borrower", "nunique"),
+        households_reached_minority=("c_minority", "nunique"),
+    ).reset_index()
+    figures = ["disbursed", "households_reached", "households_reached_minority"]
+    reach = reach.astype(dict.fromkeys(figures, "int64"))
+    distinct = {
+        "households_reached": int(rows["c_borrower"].nunique()),
+        "households_reached_minority": int(rows["c_minority"].nunique()),
+    }
+    distinct["households_reached_kinh"] = (
+        distinct["households_reached"] - distinct["households_reached_minority"]
+    )
+    return _keyed(reach, dims), distinct
 
 
 def _with_kinh(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,9 @@ never rewrites a day. A report adds the rolled-up days of its period and the few
 each office's mark, read from the journal: the same sums as the journal alone, to the đồng.
 Office and programme are the only keys: a loan never changes either (the journal holds its
 office), where a point, group or household's attributes may change and would leave a rolled-up
-sum under the old key; the report reads the journal for those groupings (source "journal").
+sum under the old key; the report reads the journal's sums for those groupings (source
+"journal"). Its new and closed loans come from the loans and the states the same night keeps
+per loan (`flow_states`), for every grouping.
 """
 
 from datetime import timedelta
@@ -28,6 +30,7 @@ from programmes.models import Programme
 
 from ..models import Loan, LoanTransaction
 from .dimensions import Dimension, add_keys, group_exprs
+from .flow_states import after_marks, roll_up_states
 from .measures import FLOW_KINDS
 from .models import FlowAggregate, FlowRollup
 from .params import ReportFilters, ReportRequest
@@ -72,6 +75,7 @@ def roll_up_flows(*, office_id: int) -> int:
     mark = FlowRollup.objects.select_for_update().filter(office_id=office_id).first()
     since = mark.last_id if mark else 0
     upto = max(settled_journal_id(), since)
+    roll_up_states(office_id=office_id, since=since, upto=upto)
     if connection.vendor == "postgresql":
         added = _insert_sums(office_id=office_id, since=since, upto=upto) if upto > since else 0
         FlowRollup.objects.update_or_create(office_id=office_id, defaults={"last_id": upto})
@@ -144,23 +148,11 @@ def rolled_flows(request: ReportRequest, dims: list[Dimension]) -> pd.DataFrame 
     filters = request.filters
     if any(dim.key not in ROLLED_KEYS for dim in dims) or not _covered(filters):
         return None
-    offices = TransactionOffice.objects.all()
-    scoped = filters.journal_office_ids()
-    if scoped is not None:
-        offices = offices.filter(pk__in=scoped)
-    office_ids = list(offices.values_list("pk", flat=True))
-    marks = dict(
-        FlowRollup.objects.filter(office_id__in=office_ids).values_list("office", "last_id")
-    )
-    # An office the night never rolled up is fine only if it has no loans (so no entries).
-    unmarked = set(office_ids) - set(marks)
-    if not marks or Loan.objects.filter(office_id__in=unmarked).exists():
+    marks = rollup_marks(filters)
+    if marks is None:
         return None
     rolled = _rolled(request, dims, list(marks))
-    after = Q(pk__in=[])
-    for office_id, last_id in marks.items():
-        after |= Q(office_id=office_id, id__gt=last_id)
-    after &= Q(id__gt=min(marks.values()))  # the primary key's range, for the planner
+    after = after_marks(marks)
     tail = LoanTransaction.objects.filter(
         after,
         filters.q("loan__", own_office=True),
@@ -176,6 +168,24 @@ def rolled_flows(request: ReportRequest, dims: list[Dimension]) -> pd.DataFrame 
 
 
 _OWN = {"office": "office_id"}
+
+
+def rollup_marks(filters: ReportFilters) -> dict[int, int] | None:
+    """Each office in scope's roll-up mark (the last entry id rolled up); None when an office
+    with loans was never rolled up (or none was)."""
+    offices = TransactionOffice.objects.all()
+    scoped = filters.journal_office_ids()
+    if scoped is not None:
+        offices = offices.filter(pk__in=scoped)
+    office_ids = list(offices.values_list("pk", flat=True))
+    marks = dict(
+        FlowRollup.objects.filter(office_id__in=office_ids).values_list("office", "last_id")
+    )
+    # An office the night never rolled up is fine only if it has no loans (so no entries).
+    unmarked = set(office_ids) - set(marks)
+    if not marks or Loan.objects.filter(office_id__in=unmarked).exists():
+        return None
+    return marks
 
 
 def _covered(filters: ReportFilters) -> bool:

@@ -30,6 +30,13 @@ class AggregateDay(models.Model):
     )
     loans = models.PositiveIntegerField(_("số khoản vay"))
     households_local = models.BooleanField(_("hộ vay chỉ ở phòng này"))
+    # The principal instalments due in the week of the next day (Monday to Sunday) of the
+    # office's loans still being repaid, as the night read them at `due_read_at` (the
+    # dashboard's "due").
+    due_week_start = models.DateField(_("tuần đến hạn từ ngày"), null=True)
+    due_loans = models.PositiveIntegerField(_("số khoản vay đến hạn trong tuần"), default=0)
+    due_principal = models.BigIntegerField(_("gốc đến hạn trong tuần"), default=0)
+    due_read_at = models.DateTimeField(_("đọc số đến hạn lúc"), null=True)
 
     class Meta:
         verbose_name = _("ngày có số liệu tổng hợp")
@@ -113,3 +120,51 @@ class FlowAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value_date} / {self.office_id} / {self.programme_id}"
+
+
+class DisbursementEntry(models.Model):
+    """A loan's disbursements of one value date not reversed, as of the office's last roll-up,
+    kept by the night for the households a period reached (`flow_states`)."""
+
+    loan = models.ForeignKey(
+        "loans.Loan",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("khoản vay"),
+    )
+    office_id = models.BigIntegerField(_("phòng"))
+    programme_id = models.BigIntegerField(_("chương trình"))
+    value_date = models.DateField(_("ngày giá trị"))
+    amount = models.BigIntegerField(_("số tiền (đồng)"))
+
+    class Meta:
+        verbose_name = _("giải ngân đã tổng hợp")
+        verbose_name_plural = pgettext_lazy("plural", "giải ngân đã tổng hợp")
+        indexes = [
+            models.Index(fields=["value_date", "programme_id"], name="disbursement_entry_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value_date} / {self.loan_id}: {self.amount}"
+
+
+class LoanClosing(models.Model):
+    """A day a loan's outstanding principal reached 0 by a repayment or write-off, and the
+    first later day it owed again or closed again (`reopened_on`, none: still closed), as of
+    the office's last roll-up (`flow_states`)."""
+
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.CASCADE, related_name="+", verbose_name=_("khoản vay")
+    )
+    office_id = models.BigIntegerField(_("phòng"))
+    programme_id = models.BigIntegerField(_("chương trình"))
+    closed_on = models.DateField(_("ngày hết dư nợ"))
+    reopened_on = models.DateField(_("ngày có dư nợ trở lại"), null=True)
+
+    class Meta:
+        verbose_name = _("ngày hết dư nợ của khoản vay")
+        verbose_name_plural = pgettext_lazy("plural", "ngày hết dư nợ của khoản vay")
+        indexes = [models.Index(fields=["closed_on"], name="loan_closing_day")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.closed_on}"

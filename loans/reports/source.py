@@ -78,12 +78,15 @@ def position_totals(
     ("snapshot") while the snapshot holds, else the engine ("engine"); `source` forces one
     ("aggregate" falls back as "auto" does, and the result says which was read)."""
     if source in ("auto", "aggregate"):
-        cutoff = current_snapshot_cutoff(as_of=as_of, filters=filters)
+        # The aggregates outlive a day's pruned rows: the rows are counted only to read them.
+        cutoff = current_snapshot_cutoff(as_of=as_of, filters=filters, rows=False)
         chosen = None
         if cutoff is not None:
             chosen = aggregate_source.plan(
                 as_of=as_of, filters=filters, dims=dims, households=households, cutoff=cutoff
             )
+        if chosen is None and cutoff is not None and not _rows_kept(as_of):
+            cutoff = None
         source = "engine" if cutoff is None else ("aggregate" if chosen else "snapshot")
         if chosen is not None:
             frame, borrowers = aggregate_source.from_aggregates(
@@ -113,20 +116,27 @@ def snapshot_is_current(*, as_of: date, filters: ReportFilters) -> bool:
     return current_snapshot_cutoff(as_of=as_of, filters=filters) is not None
 
 
-def current_snapshot_cutoff(*, as_of: date, filters: ReportFilters):
+def current_snapshot_cutoff(*, as_of: date, filters: ReportFilters, rows: bool = True):
     """When the run that completed `as_of` began reading (less the margin) if its snapshot
-    still holds for the offices of `filters` (see `snapshot_is_current`), else None."""
+    still holds for the offices of `filters` (see `snapshot_is_current`), else None;
+    `rows=False` leaves out whether the day's rows are still there (for the aggregates)."""
     day = SnapshotDay.objects.filter(as_of=as_of).first()
     if day is None:
         return None
     # Daily snapshots are pruned after a while; then the day's rows are gone.
-    if PositionSnapshot.objects.filter(as_of=as_of).count() != day.loans:
+    if rows and PositionSnapshot.objects.filter(as_of=as_of).count() != day.loans:
         return None
     margin = getattr(settings, "REPORT_SNAPSHOT_MARGIN", DEFAULT_MARGIN)
     cutoff = day.started_at - margin
     if _changed_since(cutoff, as_of=as_of, office_ids=filters.journal_office_ids()):
         return None
     return cutoff
+
+
+def _rows_kept(as_of: date) -> bool:
+    """Whether the day's snapshot rows are all still there (daily ones are pruned)."""
+    day = SnapshotDay.objects.filter(as_of=as_of).first()
+    return day is not None and PositionSnapshot.objects.filter(as_of=as_of).count() == day.loans
 
 
 def _changed_since(cutoff, *, as_of: date, office_ids: list[int] | None) -> bool:

@@ -230,3 +230,32 @@ def test_a_panel_whose_app_is_not_installed_is_left_out(night, cast, monkeypatch
     monkeypatch.setattr(registry, "PANELS", [*registry.PANELS, missing, extra])
     shown = panels(browser(cast.alice))
     assert "extra" in shown and "missing" not in shown
+
+
+def test_the_weeks_due_kept_by_the_night_equal_the_schedules_until_a_loan_changes(
+    book, cast, settings
+):
+    # The night of Tuesday 4 Nov 2025 keeps the week of the 5th (Monday 3 to Sunday 9 Nov):
+    # Bắc Sơn's HN loan, 5,000,000 due on the 5th, as the schedules in force give it.
+    from datetime import timedelta
+
+    from loans.reports.aggregate_source import due_in_week
+    from tasks.jobs import run_arrears
+
+    settings.REPORT_SNAPSHOT_MARGIN = timedelta(0)
+    night, week = date(2025, 11, 4), date(2025, 11, 3)
+    run_arrears(as_of=night)
+    kept = due_in_week(as_of=night, week_start=week, office_ids=[cast.bac_son.pk])
+    assert kept == {"loans": 1, "principal": 5_000_000}
+    due = figures.due_this_week(cast.bob, today=date(2025, 11, 5))
+    assert (due["loans"], due["principal"]) == (1, 5_000_000)
+    assert due_in_week(as_of=night, week_start=week, office_ids=[cast.van_quan.pk])["loans"] == 0
+    # The loan settled after the night (principal and interest: it closes): no longer being
+    # repaid, so the kept week does not hold any more and the dashboard sums the schedules.
+    from tests.reports.conftest import _settle
+
+    _settle(book.loans["land_hn"], date(2025, 11, 5), cast.bob)
+    book.loans["land_hn"].refresh_from_db()
+    assert book.loans["land_hn"].status == "closed"
+    assert due_in_week(as_of=night, week_start=week, office_ids=[cast.bac_son.pk]) is None
+    assert figures.due_this_week(cast.bob, today=date(2025, 11, 5))["loans"] == 0
