@@ -21,7 +21,7 @@ from django.db.models import Count, Q, Sum
 
 from loans import positions as engine
 from loans.models import Loan, PositionSnapshot, SnapshotDay
-from loans.selectors import engine_inputs, loan_book, loans_open_on
+from loans.selectors import engine_inputs, int_rows, loan_book, loans_open_on
 from loans.services import overdue
 
 from ..models import JobPartition, JobRun
@@ -142,7 +142,7 @@ def _office_positions(
             cutoff = incremental.previous_cutoff(as_of)
         # The open-loan filter runs once; the chunks' queries take explicit id sets.
         loans = loans_open_on(Loan.objects.filter(office_id=office_id), as_of=as_of)
-        ids = np.fromiter(loans.order_by("id").values_list("id", flat=True), dtype=np.int64)
+        ids = _ids(loans)
         previous = None
         if not full and cutoff is not None:
             previous = incremental.changes_for_office(
@@ -178,6 +178,12 @@ def _office_positions(
         time.monotonic() - started,
     )
     return counts
+
+
+def _ids(loans) -> np.ndarray:
+    """The loans' ids in order, packed by the database (not one Python object per row)."""
+    sql, params = loans.order_by("id").values_list("id").query.sql_with_params()
+    return int_rows(sql, list(params), 1)[:, 0]
 
 
 def finish_arrears(*, run_id: int) -> JobRun | None:

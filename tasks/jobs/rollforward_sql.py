@@ -167,6 +167,7 @@ def roll_forward_in_sql(
     }
 
 
-def _id_text(ids) -> str:
+def _id_text(ids: np.ndarray | set[int]) -> str:
     """Ids as one text parameter (an empty set matches nothing)."""
-    return ",".join(map(str, sorted(int(i) for i in ids))) or "0"
+    values = np.unique(np.fromiter(ids, dtype=np.int64, count=len(ids)))
+    return ",".join(map(str, values.tolist())) or "0"
