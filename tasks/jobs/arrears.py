@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
+from borrowers.models import TransactionOffice
 from loans import positions as engine
 from loans.models import Loan, PositionSnapshot, SnapshotDay
 from loans.selectors import engine_inputs, int_rows, loan_book, loans_open_on
@@ -55,11 +56,16 @@ def create_arrears_run(
     office with open loans or with rows of that day to replace, or the `offices` asked for (a
     run for some offices only)."""
     if offices is None:
-        # The distinct offices come from the database, not a million ids through Python.
-        with_loans = loans_open_on(Loan.objects.all(), as_of=as_of).values_list("office_id")
-        with_rows = PositionSnapshot.objects.filter(as_of=as_of).values_list("office_id")
-        office_ids = sorted({pk for (pk,) in with_loans.order_by().distinct()}
-                            | {pk for (pk,) in with_rows.order_by().distinct()})  # fmt: skip
+        # One EXISTS per office, each stopping at its first open loan (or row), instead of a
+        # DISTINCT over every loan of the book (0.4 s at 100,000 loans, and JIT-compiled).
+        office = OuterRef("pk")
+        open_loans = loans_open_on(Loan.objects.filter(office_id=office), as_of=as_of)
+        rows = PositionSnapshot.objects.filter(as_of=as_of, office_id=office)
+        office_ids = list(
+            TransactionOffice.objects.filter(Exists(open_loans) | Exists(rows))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     else:
         office_ids = sorted(set(offices))
     run = runs.create_run(
