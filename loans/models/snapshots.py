@@ -11,20 +11,37 @@ from .loan import Loan
 
 
 class PositionSnapshot(models.Model):
-    """A loan's position at the end of a business day, written by the nightly arrears job."""
+    """A loan's position at the end of a business day, written by the nightly arrears job.
+
+    Derived rows, written only by the night from the loans it reads, so their references hold
+    by construction (loans, offices and programmes are never deleted; the ORM still applies
+    on_delete): no foreign key constraints in the database, whose per-row checks at commit
+    cost the night more than writing the rows (0.25 s per 10,000 rows, measured), and no
+    index of their own on the office or the programme, which every row written maintains."""
 
     as_of = models.DateField(_("ngày số liệu"))
     loan = models.ForeignKey(
-        Loan, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("khoản vay")
+        Loan,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        verbose_name=_("khoản vay"),
+        db_constraint=False,
     )
     office = models.ForeignKey(
         TransactionOffice,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("phòng giao dịch"),
+        db_constraint=False,
+        db_index=False,  # read by day and office (snapshot_day_office), never alone
     )
     programme = models.ForeignKey(
-        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("chương trình")
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("chương trình"),
+        db_constraint=False,
+        db_index=False,  # read within a day's rows, never alone
     )
     outstanding_principal = models.BigIntegerField(_("dư nợ"))
     principal_due = models.BigIntegerField(_("gốc đến hạn"))

@@ -17,15 +17,16 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
+from borrowers.models import TransactionOffice
 from loans import positions as engine
 from loans.models import Loan, PositionSnapshot, SnapshotDay
-from loans.selectors import engine_inputs, loan_book, loans_open_on
+from loans.selectors import engine_inputs, int_rows, loan_book, loans_open_on
 from loans.services import overdue
 
 from ..models import JobPartition, JobRun
-from . import incremental, runs
+from . import incremental, rollforward_sql, runs
 from .snapshots import SNAPSHOT_FIELDS, write_day_aggregates, write_snapshots
 
 __all__ = [
@@ -55,11 +56,16 @@ def create_arrears_run(
     office with open loans or with rows of that day to replace, or the `offices` asked for (a
     run for some offices only)."""
     if offices is None:
-        # The distinct offices come from the database, not a million ids through Python.
-        with_loans = loans_open_on(Loan.objects.all(), as_of=as_of).values_list("office_id")
-        with_rows = PositionSnapshot.objects.filter(as_of=as_of).values_list("office_id")
-        office_ids = sorted({pk for (pk,) in with_loans.order_by().distinct()}
-                            | {pk for (pk,) in with_rows.order_by().distinct()})  # fmt: skip
+        # One EXISTS per office, each stopping at its first open loan (or row), instead of a
+        # DISTINCT over every loan of the book (0.4 s at 100,000 loans, and JIT-compiled).
+        office = OuterRef("pk")
+        open_loans = loans_open_on(Loan.objects.filter(office_id=office), as_of=as_of)
+        rows = PositionSnapshot.objects.filter(as_of=as_of, office_id=office)
+        office_ids = list(
+            TransactionOffice.objects.filter(Exists(open_loans) | Exists(rows))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     else:
         office_ids = sorted(set(offices))
     run = runs.create_run(
@@ -140,14 +146,26 @@ def _office_positions(
         PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id).delete()
         if cutoff is None and not full:
             cutoff = incremental.previous_cutoff(as_of)
-        previous = (
-            None
-            if full or cutoff is None
-            else incremental.previous_for_office(as_of=as_of, office_id=office_id, cutoff=cutoff)
-        )
         # The open-loan filter runs once; the chunks' queries take explicit id sets.
         loans = loans_open_on(Loan.objects.filter(office_id=office_id), as_of=as_of)
-        ids = np.fromiter(loans.order_by("id").values_list("id", flat=True), dtype=np.int64)
+        ids = _ids(loans)
+        previous = None
+        if not full and cutoff is not None:
+            previous = incremental.changes_for_office(
+                as_of=as_of, office_id=office_id, cutoff=cutoff
+            )
+            if connection.vendor == "postgresql":
+                # Most loans roll forward inside the database; the rest go on below.
+                rolled, in_sql = rollforward_sql.roll_forward_in_sql(
+                    as_of=as_of,
+                    office_id=office_id,
+                    open_ids=ids,
+                    changed=previous.changed,
+                    programmes=previous.programmes,
+                )
+                counts = {key: counts[key] + in_sql.get(key, 0) for key in counts}
+                ids = ids[~np.isin(ids, rolled)]
+            incremental.read_rows(previous, as_of=as_of, office_id=office_id, loan_ids=ids)
         size = settings.POSITION_CHUNK_SIZE
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
@@ -166,6 +184,12 @@ def _office_positions(
         time.monotonic() - started,
     )
     return counts
+
+
+def _ids(loans) -> np.ndarray:
+    """The loans' ids in order, packed by the database (not one Python object per row)."""
+    sql, params = loans.order_by("id").values_list("id").query.sql_with_params()
+    return int_rows(sql, list(params), 1)[:, 0]
 
 
 def finish_arrears(*, run_id: int) -> JobRun | None:

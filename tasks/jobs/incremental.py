@@ -69,10 +69,10 @@ def previous_cutoff(as_of: date) -> datetime | None:
     return cutoff
 
 
-def previous_for_office(*, as_of: date, office_id: int, cutoff: datetime) -> Previous:
-    """D-1's rows of the office and what changed since `cutoff` for its loans."""
+def changes_for_office(*, as_of: date, office_id: int, cutoff: datetime) -> Previous:
+    """What changed since `cutoff` for the office's loans (no rows read yet)."""
     return Previous(
-        rows=_previous_rows(as_of - timedelta(days=1), office_id),
+        rows=pd.DataFrame(),
         changed=_changed_loans(as_of=as_of, office_id=office_id, cutoff=cutoff),
         programmes=set(
             InterestRate.objects.filter(applies_to_outstanding=True, effective_from=as_of)
@@ -82,8 +82,17 @@ def previous_for_office(*, as_of: date, office_id: int, cutoff: datetime) -> Pre
     )
 
 
-def _previous_rows(day: date, office_id: int) -> pd.DataFrame:
-    """The office's snapshot rows of `day`, packed (a missing state reads as rate -1)."""
+def read_rows(
+    previous: Previous, *, as_of: date, office_id: int, loan_ids: np.ndarray | None = None
+) -> Previous:
+    """`previous` with the office's rows of D-1 (of `loan_ids` only, if given)."""
+    previous.rows = _previous_rows(as_of - timedelta(days=1), office_id, loan_ids)
+    return previous
+
+
+def _previous_rows(day: date, office_id: int, loan_ids: np.ndarray | None = None) -> pd.DataFrame:
+    """The office's snapshot rows of `day` (of `loan_ids` only, if given), packed (a missing
+    state reads as rate -1)."""
     state = ["interest_written_off", *STATE_COLUMNS]  # NULL in rows older than the state
     numbers = [c for c in PREVIOUS_COLUMNS if c not in ("status", *state)]
     nulls = " OR ".join(f"{c} IS NULL" for c in state)
@@ -99,8 +108,12 @@ def _previous_rows(day: date, office_id: int) -> pd.DataFrame:
         f"SELECT {', '.join(columns)} FROM {PositionSnapshot._meta.db_table} "
         "WHERE as_of = %s AND office_id = %s"
     )
+    params: list = [day, office_id]
+    if loan_ids is not None:
+        loan_set, more = id_set_sql("loan_id", loan_ids)
+        sql, params = f"{sql} AND {loan_set}", [*params, *more]
     names = ["loan_id", *numbers, "status", "rate_micro", *others]
-    rows = int_rows(sql, [day, office_id], len(names))
+    rows = int_rows(sql, params, len(names))
     frame = pd.DataFrame(rows, columns=names)
     frame["status"] = np.array([*_STATUSES, "other"], dtype=object)[frame["status"].to_numpy()]
     return frame.set_index("loan_id", drop=False)
