@@ -123,3 +123,24 @@ def test_a_duplicate_key_in_an_api_body_is_a_json_400(alice_api):
 def test_nan_and_infinity_are_not_numbers():
     with pytest.raises(ParseError):
         parse('{"amount": NaN}')
+
+
+# --- empty filter values ---------------------------------------------------------------------
+
+
+def test_an_empty_typed_filter_is_a_400_on_that_field(alice_api):
+    # CI's schemathesis found `?commune=` answered with every point: an empty id is not "any".
+    for query in ("commune=", "session_day=", "office=&commune=1", "commune=1&commune="):
+        response = alice_api.get(f"{API}/transaction-points/?{query}")
+        assert response.status_code == 400, query
+    answer = alice_api.get(f"{API}/transaction-points/?session_day=&commune=").json()
+    assert answer == {
+        "session_day": ["Trường này không được để trống."],
+        "commune": ["Trường này không được để trống."],
+    }
+
+
+def test_an_empty_text_filter_still_filters_nothing_out(alice_api):
+    everything = alice_api.get(f"{API}/savings-groups/").json()["count"]
+    assert alice_api.get(f"{API}/savings-groups/?village=").json()["count"] == everything
+    assert alice_api.get(f"{API}/transaction-points/?code=").status_code == 200
