@@ -142,8 +142,7 @@ class FilterBackend(DjangoFilterBackend):
         blank = [
             name
             for name, each in filterset.filters.items()
-            if not isinstance(each, filters.CharFilter)
-            and "" in request.query_params.getlist(name)
+            if not isinstance(each, filters.CharFilter) and "" in request.query_params.getlist(name)
         ]
         if blank:
             raise serializers.ValidationError(
