@@ -62,10 +62,9 @@ def write_aggregates(*, as_of: date, office_id: int) -> int:
     AggregateDay.objects.filter(as_of=as_of, office_id=office_id).delete()
     if connection.vendor == "postgresql":
         # The same sums summed by the database: the rows never cross to Python.
-        written = aggregates_sql.insert_aggregates(
+        written, loans, local = aggregates_sql.insert_aggregates(
             as_of=as_of, office_id=office_id, key_dims=AGGREGATE_DIMS, code_dims=CODE_DIMS
         )
-        loans, local = aggregates_sql.households_local(as_of=as_of, office_id=office_id)
         AggregateDay.objects.create(
             as_of=as_of,
             office_id=office_id,

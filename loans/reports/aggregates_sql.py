@@ -1,6 +1,7 @@
 """The nightly aggregates in the database (PostgreSQL): the same sums as
-`loans.reports.aggregates.aggregate_parts`, written by one INSERT ... SELECT per programme span
-with GROUPING SETS, so an office's rows are read once by the database and never cross to Python.
+`loans.reports.aggregates.aggregate_parts`, written by one INSERT ... SELECT per office: its rows
+are read once into a materialised CTE, and each programme span sums them with GROUPING SETS, so
+they never cross to Python.
 
 Each grouping set is one (span, grouping, bucket mode) of the in-memory path; GROUPING() tells
 which columns a result row was grouped by, hence its `dim`, its key (`key_id` for ids,
@@ -19,30 +20,41 @@ from .dimensions import dimensions, group_exprs
 from .models import PositionAggregate
 
 SUMS = ("outstanding_principal", "overdue_principal", "interest_arrears")
+FIELDS = (
+    "as_of, office_id, span, programme_id, dim, key_id, key_code, bucket, loans, borrowers, "
+    "outstanding_principal, overdue_principal, frozen_principal, interest_arrears"
+)
 
 
 def insert_aggregates(
     *, as_of: date, office_id: int, key_dims: tuple[str, ...], code_dims: tuple[str, ...]
-) -> int:
-    """Insert the office's aggregates of `as_of` (the old ones deleted by the caller); the
-    number of rows written. `key_dims`: the groupings kept (AGGREGATE_DIMS)."""
-    base_sql, params = _base_rows(as_of=as_of, office_id=office_id, key_dims=key_dims)
-    written = 0
+) -> tuple[int, int, bool]:
+    """Insert the office's aggregates of `as_of` (the old ones deleted by the caller) in one
+    statement that reads the office's rows once: the number of aggregate rows written, the
+    office's snapshot rows, and whether every household of them is the office's own
+    (AggregateDay.households_local). `key_dims`: the groupings kept (AGGREGATE_DIMS)."""
+    base_sql, base_params = _base_rows(as_of=as_of, office_id=office_id, key_dims=key_dims)
+    selects, params = [], []
+    for span in ("one", "all", "d28"):
+        sql, span_params = _span_sql(span, key_dims=key_dims, code_dims=code_dims)
+        selects.append(sql)
+        params += [as_of, office_id, *span_params]
+    union = "\nUNION ALL\n".join(selects)
+    sql = f"""
+        WITH office_rows AS MATERIALIZED ({base_sql}),
+        written AS (
+            INSERT INTO {PositionAggregate._meta.db_table} ({FIELDS})
+            {union}
+            RETURNING 1
+        )
+        SELECT (SELECT COUNT(*) FROM written), COUNT(*),
+            COALESCE(BOOL_AND(c_borrower_office = %s), TRUE)
+        FROM office_rows
+    """
     with connection.cursor() as cursor:
-        for span in ("one", "all", "d28"):
-            sql, span_params = _span_sql(span, base_sql, key_dims=key_dims, code_dims=code_dims)
-            cursor.execute(sql, [as_of, office_id, *span_params, *params])
-            written += cursor.rowcount
-    return written
-
-
-def households_local(*, as_of: date, office_id: int) -> tuple[int, bool]:
-    """The office's snapshot rows of `as_of` and whether every household of them is the
-    office's own (AggregateDay.households_local), one query."""
-    rows = PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id)
-    loans = rows.count()
-    foreign = rows.exclude(loan__borrower__office_id=office_id).exists()
-    return loans, not foreign
+        cursor.execute(sql, [*base_params, *params, office_id])
+        written, loans, local = cursor.fetchone()
+    return int(written), int(loans), bool(local)
 
 
 def _base_rows(*, as_of: date, office_id: int, key_dims: tuple[str, ...]) -> tuple[str, tuple]:
@@ -57,6 +69,7 @@ def _base_rows(*, as_of: date, office_id: int, key_dims: tuple[str, ...]) -> tup
             c_d28=F("programme__is_decree_28"),
             k_loan_line=F("loan__purpose__code"),
             c_borrower=F("loan__borrower_id"),
+            c_borrower_office=F("loan__borrower__office_id"),
             c_bucket=F("bucket"),
             c_status=F("status"),
             **{f"c_{name}": F(name) for name in SUMS},
@@ -68,8 +81,9 @@ def _base_rows(*, as_of: date, office_id: int, key_dims: tuple[str, ...]) -> tup
 
 
 def _span_sql(
-    span: str, base_sql: str, *, key_dims: tuple[str, ...], code_dims: tuple[str, ...]
+    span: str, *, key_dims: tuple[str, ...], code_dims: tuple[str, ...]
 ) -> tuple[str, list]:
+    """One span's SELECT of sums over `office_rows`; its parameters after the day and office."""
     dims = [*key_dims, *(("loan_line",) if span == "one" else ())]
     own = ["c_programme"] if span == "one" else []
     sets = []
@@ -95,13 +109,9 @@ def _span_sql(
     households = "COUNT(DISTINCT c_borrower)"
     if bucketed:
         households = f"CASE WHEN GROUPING(c_bucket) = 0 THEN 0 ELSE {households} END"
-    fields = (
-        "as_of, office_id, span, programme_id, dim, key_id, key_code, bucket, loans, borrowers, "
-        "outstanding_principal, overdue_principal, frozen_principal, interest_arrears"
-    )
     sql = f"""
-        INSERT INTO {PositionAggregate._meta.db_table} ({fields})
-        SELECT %s, %s, %s, {"c_programme" if span == "one" else "NULL"},
+        (SELECT %s::date, %s::bigint, %s::text,
+            {"c_programme" if span == "one" else "NULL::bigint"},
             CASE {name} ELSE '' END,
             CASE {key_id} END,
             CASE {key_code} END,
@@ -111,9 +121,9 @@ def _span_sql(
             SUM(c_outstanding_principal), SUM(c_overdue_principal),
             SUM(CASE WHEN c_status = 'frozen' THEN c_outstanding_principal ELSE 0 END),
             SUM(c_interest_arrears)
-        FROM ({base_sql}) AS office_rows
+        FROM office_rows
         {"WHERE c_d28" if span == "d28" else ""}
         GROUP BY GROUPING SETS ({grouped})
-        HAVING COUNT(*) > 0
+        HAVING COUNT(*) > 0)
     """
     return sql, [span, *dims]
