@@ -215,6 +215,9 @@ class ScheduleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loan", "number"], name="uniq_schedule_version"),
         ]
+        # The incremental night looks for the versions in force from the business date (with
+        # the ones written since the last night): without it, a scan of every version.
+        indexes = [models.Index(fields=["effective_from"], name="schedule_effective_from")]
 
     def __str__(self) -> str:
         return f"{self.loan} v{self.number}"
