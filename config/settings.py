@@ -379,6 +379,10 @@ POSITION_CHUNK_SIZE = int(os.environ.get("POSITION_CHUNK_SIZE", "20000"))
 # Offices a job run in one process (no broker) works on at once, a thread and connection each
 # (PostgreSQL only; SQLite has one writer). Each holds up to one chunk (~150 MB at 20,000 loans).
 JOB_THREADS = int(os.environ.get("JOB_THREADS", str(min(4, os.cpu_count() or 1))))
+# The planner's cost of a random page read in the jobs' transactions (PostgreSQL's default, 4,
+# is a spinning disk's); empty to keep the server's setting.
+_random_page_cost = os.environ.get("JOB_RANDOM_PAGE_COST", "1.1")
+JOB_RANDOM_PAGE_COST = float(_random_page_cost) if _random_page_cost else None
 # Daily snapshots older than this are pruned; month-end snapshots are kept forever.
 SNAPSHOT_RETENTION_DAYS = int(os.environ.get("SNAPSHOT_RETENTION_DAYS", "90"))
 # Four eyes (loans/approvals/roles.py): the loan operations, members' savings reversals and

@@ -251,9 +251,15 @@ class Instalment(models.Model):
                 include=["loan", "due_date", "principal"],
                 name="instalment_version_cover",
             ),
-            # What falls due in a week (the dashboard, the loan list's filter): a range of
-            # this index, not a scan of every instalment.
-            models.Index(fields=["due_date"], name="instalment_due_date"),
+            # What falls due on a day or in a week (the incremental night, the dashboard, the
+            # loan list's filter): a range of this index alone, not a scan of every
+            # instalment, nor a visit to one table page per instalment (at 1,000,000 loans a
+            # day's 7,600 instalments cost 70 ms of table reads, once per office and query).
+            models.Index(
+                fields=["due_date"],
+                include=["loan", "version", "principal"],
+                name="instalment_due_date_cover",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["version", "seq"], name="uniq_instalment_seq"),

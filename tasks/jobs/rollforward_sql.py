@@ -58,10 +58,13 @@ def _new_period_sql(as_of: date) -> str:
 
 
 def _instalments_sql(day: str) -> str:
-    """SQL: the instalments due on `day` of the schedule version in force at D, per loan."""
+    """SQL: the instalments due on `day` of the schedule version in force at D, per loan of
+    the office (every candidate is the office's: the open ids are; without it, every office's
+    instalments of the day would have their versions looked up, once per office)."""
     return f"""
         SELECT i.loan_id, SUM(i.principal) AS principal
         FROM loans_instalment i JOIN loans_scheduleversion v ON v.id = i.version_id
+        JOIN loans_loan il ON il.id = i.loan_id AND il.office_id = %(office)s
         WHERE i.due_date = {day}
             AND v.number = (SELECT MAX(w.number) FROM loans_scheduleversion w
                             WHERE w.loan_id = i.loan_id AND w.effective_from <= %(as_of)s)

@@ -241,12 +241,21 @@ def local_threads() -> int:
 def tune_batch_session() -> None:
     """For this transaction on PostgreSQL: no JIT (compiling costs more than it saves on these
     short, many queries), no parallel workers (each would rebuild the same hash tables, and
-    the partitions are the parallelism), and room to aggregate a chunk's journal in memory."""
+    the partitions are the parallelism), room to aggregate a chunk's journal in memory, and
+    the cost of a random read of an SSD or cached page (settings.JOB_RANDOM_PAGE_COST): with
+    PostgreSQL's default of 4 (a spinning disk) the planner joins an office's 20,000 rows to
+    the whole loan table by a hash of a sequential scan of every loan, once per statement
+    (measured at 1,000,000 loans: 520 ms against 215 ms through the primary key)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            if settings.JOB_RANDOM_PAGE_COST is not None:
+                cursor.execute(
+                    "SELECT set_config('random_page_cost', %s, true)",
+                    [str(settings.JOB_RANDOM_PAGE_COST)],
+                )
 
 
 # --- closing the run -------------------------------------------------------------------------
