@@ -22,22 +22,28 @@ from .models import SavingsAccount, SavingsKind, SavingsTransaction
 
 Kind = SavingsKind
 
-# {scope} is a fixed condition on the household `b` (its office, or every household); the
-# joins are written out (no CTE of the accounts) so the planner sees how few rows an office's
-# households have and reads their entries through the (account, value_date) covering index.
+# {scope} is a fixed condition on the household `b` (its office, or every household). The
+# scope's accounts are read once, each with whether it was credited already (the re-run's
+# count, and the accounts left out); their entries are read through the (account, value_date)
+# covering index.
 _CREDIT_SQL = """
-WITH moves AS (
+WITH scoped AS MATERIALIZED (
+    SELECT a.id, EXISTS (
+        SELECT 1 FROM savings_savingstransaction c
+        WHERE c.account_id = a.id AND c.kind = 'interest_credit' AND c.value_date = %(end)s
+    ) AS done
+    FROM savings_savingsaccount a
+    JOIN borrowers_borrower b ON b.id = a.borrower_id
+    WHERE {scope}
+),
+moves AS (
     SELECT t.account_id,
            GREATEST(0, (t.value_date - %(start)s::date)
                        + CASE WHEN t.kind = 'interest_credit' THEN 1 ELSE 0 END) AS day,
            SUM(t.delta) AS delta
-    FROM savings_savingsaccount a
-    JOIN borrowers_borrower b ON b.id = a.borrower_id
-    JOIN savings_savingstransaction t ON t.account_id = a.id AND t.value_date <= %(end)s
-    WHERE {scope} AND NOT EXISTS (
-        SELECT 1 FROM savings_savingstransaction c
-        WHERE c.account_id = a.id AND c.kind = 'interest_credit' AND c.value_date = %(end)s
-    )
+    FROM scoped s
+    JOIN savings_savingstransaction t ON t.account_id = s.id AND t.value_date <= %(end)s
+    WHERE NOT s.done
     GROUP BY 1, 2
 ),
 intervals AS (
@@ -68,10 +74,7 @@ cached AS (
     RETURNING c.amount
 )
 SELECT (SELECT COUNT(*) FROM cached), (SELECT COALESCE(SUM(amount), 0) FROM cached),
-       (SELECT COUNT(*) FROM savings_savingstransaction c
-        JOIN savings_savingsaccount a ON a.id = c.account_id
-        JOIN borrowers_borrower b ON b.id = a.borrower_id
-        WHERE {scope} AND c.kind = 'interest_credit' AND c.value_date = %(end)s)
+       (SELECT COUNT(*) FROM scoped WHERE done)
 """
 
 
