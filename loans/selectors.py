@@ -126,8 +126,15 @@ def loan_book(ids: np.ndarray) -> pd.DataFrame:
     return book
 
 
-def engine_inputs(book: pd.DataFrame, *, as_of: date) -> dict[str, pd.DataFrame]:
-    """The frames the position engine takes, for the loans of a `loan_book`."""
+def engine_inputs(
+    book: pd.DataFrame,
+    *,
+    as_of: date,
+    instalments: pd.DataFrame | None = None,
+    transactions: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The frames the position engine takes, for the loans of a `loan_book`; a caller that
+    has read the schedules or the journal already passes them in."""
     ids = book["loan_id"].to_numpy()
     first = book["first_day"].to_numpy()
     return {
@@ -139,8 +146,8 @@ def engine_inputs(book: pd.DataFrame, *, as_of: date) -> dict[str, pd.DataFrame]
                 "day_count": book["day_count"].to_numpy(),
             }
         ),
-        "instalments": instalments_in_force(ids, as_of),
-        "transactions": _money_transactions(ids, as_of),
+        "instalments": (instalments_in_force(ids, as_of) if instalments is None else instalments),
+        "transactions": (_money_transactions(ids, as_of) if transactions is None else transactions),
         "rates": _rate_timelines(book),
         "freezes": _freezes(ids, as_of),
     }
@@ -199,6 +206,91 @@ def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
             "amount": rows[:, 3],
         }
     )
+
+
+# --- the reconciliation's month: one read of the journal and of the schedules ---------------
+
+# Where an entry's value date falls against a month [first, last].
+BEFORE, WITHIN, AFTER = 0, 1, 2
+
+
+def journal_by_window(ids: np.ndarray, *, first: date, last: date) -> pd.DataFrame:
+    """The loans' money entries of every date in one read, as `_money_transactions` shapes
+    them (a reversal a negative row of the kind it reverses; principal rows summed per loan,
+    kind and day) except that interest rows are summed per loan, kind and `window`: BEFORE
+    `first`, WITHIN the month, or AFTER `last`. From these both the engine's input through
+    `last` (`transactions_through`) and the month's journal sums are exact."""
+    loan_set, params = id_set_sql("t.loan_id", ids)
+    original = "(SELECT r.kind FROM loans_loantransaction r WHERE r.id = t.reverses_id)"
+    kind = f"CASE WHEN t.kind = 'reversal' THEN {original} ELSE t.kind END"
+    interest = ", ".join(f"'{k}'" for k in _INTEREST_KINDS)
+    window = (
+        f"CASE WHEN t.value_date < %s THEN {BEFORE} WHEN t.value_date <= %s THEN {WITHIN} "
+        f"ELSE {AFTER} END"
+    )
+    sql = f"""
+        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, ENGINE_KINDS)},
+            {window}, SUM(CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END)
+        FROM loans_loantransaction t
+        WHERE {loan_set} AND t.kind IN ({", ".join(["%s"] * (len(ENGINE_KINDS) + 1))})
+        GROUP BY t.loan_id, 3, 4,
+            CASE WHEN ({kind}) IN ({interest}) THEN NULL ELSE t.value_date END"""
+    rows = int_rows(sql, [first, last, *params, *ENGINE_KINDS, "reversal"], 5)
+    rows = rows[rows[:, 2] >= 0]  # a reversal of an entry that moves no money
+    return pd.DataFrame(
+        {
+            "loan_id": rows[:, 0],
+            "value_date": _as_dates(rows[:, 1]),
+            "kind": np.array(ENGINE_KINDS, dtype=object)[rows[:, 2]],
+            "window": rows[:, 3],
+            "amount": rows[:, 4],
+        }
+    )
+
+
+def transactions_through(rows: pd.DataFrame) -> pd.DataFrame:
+    """The engine's `transactions` through the month's last day from `journal_by_window`: the
+    same rows `_money_transactions` reads for that day (interest one row per loan and kind,
+    dated on the last of them)."""
+    rows = rows[rows["window"] != AFTER]
+    interest = rows["kind"].isin(_INTEREST_KINDS)
+    summed = (
+        rows[interest]
+        .groupby(["loan_id", "kind"], as_index=False, sort=False)
+        .agg(value_date=("value_date", "max"), amount=("amount", "sum"))
+    )
+    columns = ["loan_id", "value_date", "kind", "amount"]
+    return pd.concat([rows.loc[~interest, columns], summed[columns]], ignore_index=True)
+
+
+def instalments_on_two_days(
+    ids: np.ndarray, *, opening: date, closing: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`instalments_in_force` on `opening` and on `closing` (a later day) in one read: a loan's
+    instalments are read once when one version is in force on both days (nearly every loan)."""
+    latest, latest_params = id_set_sql("loan_id", ids)
+    versions, version_params = id_set_sql("v.loan_id", ids)
+    sql = f"""
+        SELECT i.loan_id, {day_number_sql("i.due_date")}, i.principal,
+            CASE WHEN v.number = m.opening THEN 1 ELSE 0 END,
+            CASE WHEN v.number = m.closing THEN 1 ELSE 0 END
+        FROM loans_instalment i
+        JOIN loans_scheduleversion v ON v.id = i.version_id
+        JOIN (
+            SELECT loan_id, MAX(CASE WHEN effective_from <= %s THEN number END) AS opening,
+                MAX(number) AS closing
+            FROM loans_scheduleversion
+            WHERE {latest} AND effective_from <= %s GROUP BY loan_id
+        ) m ON m.loan_id = v.loan_id AND (v.number = m.opening OR v.number = m.closing)
+        WHERE {versions}"""
+    rows = int_rows(sql, [opening, *latest_params, closing, *version_params], 5)
+
+    def plan(part: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"loan_id": part[:, 0], "due_date": _as_dates(part[:, 1]), "principal": part[:, 2]}
+        )
+
+    return plan(rows[rows[:, 3] == 1]), plan(rows[rows[:, 4] == 1])
 
 
 def _freezes(ids: np.ndarray, as_of: date) -> pd.DataFrame:

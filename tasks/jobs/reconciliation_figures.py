@@ -20,16 +20,22 @@ from django.db import connection, transaction
 from borrowers.models import Association, SavingsGroup
 from loans import positions as engine
 from loans.reconciliation.models import Discrepancy
-
-# The opening pass re-reads only the schedule in force on the eve of the month.
-from loans.selectors import engine_inputs, id_set_sql, instalments_in_force, int_rows, loan_book
+from loans.selectors import (
+    BEFORE,
+    WITHIN,
+    engine_inputs,
+    instalments_on_two_days,
+    journal_by_window,
+    loan_book,
+    transactions_through,
+)
 
 from .fees import ASSOCIATION_COLUMNS
 from .runs import tune_batch_session
 
 # A taken-on loan's opening principal (loans/takeon) is lent here as far as the roll-forward
 # and the cached balances go: it counts as a disbursement on the cut-over date.
-TAKEN_ON = ["reversal", "opening_balance"]
+AS_DISBURSED = {"opening_balance": "disbursement"}
 # The principal flows of the roll-forward, by journal kind.
 PRINCIPAL_KINDS = {
     "disbursed": "disbursement",
@@ -78,6 +84,7 @@ JOURNAL_SUMS = {
     "all_interest_written_off": ("interest_write_off", "all"),
 }
 JOURNAL_COLUMNS = list(JOURNAL_SUMS)
+WINDOWS = {"before": BEFORE, "month": WITHIN}
 # Loan fields read per chunk -> frame columns.
 META_COLUMNS = {
     "id": "loan_id",
@@ -100,20 +107,28 @@ DISCREPANCY_COLUMNS = ["loan_id", "office_id", "kind", "field", "expected", "act
 
 def loan_figures(loans, *, first: date, last: date) -> pd.DataFrame:
     """Per loan of the (chunk) queryset: keys, cached balances, journal sums and the month's
-    figures from two engine passes. A few queries for the whole chunk, none per loan."""
+    figures from two engine passes. A few queries for the whole chunk, none per loan; the
+    journal and the schedules are read once for both passes and the sums."""
     with _one_snapshot():
         meta = pd.DataFrame.from_records(
             loans.values_list(*META_COLUMNS), columns=list(META_COLUMNS.values())
         )
         ids = meta["loan_id"].to_numpy(dtype=np.int64)
-        journal = journal_sums(ids, first=first, last=last)
-        closing_inputs = engine_inputs(loan_book(ids), as_of=last)
-        # The opening pass reads the same journal and freezes (the engine ignores what is
-        # dated after its day); only the schedule in force may differ (a version from M).
-        opening_inputs = {
-            **closing_inputs,
-            "instalments": instalments_in_force(ids, first - timedelta(days=1)),
-        }
+        entries = journal_by_window(ids, first=first, last=last)
+        book = loan_book(ids)
+        opening_plan, closing_plan = instalments_on_two_days(
+            ids, opening=first - timedelta(days=1), closing=last
+        )
+        closing_inputs = engine_inputs(
+            book,
+            as_of=last,
+            instalments=closing_plan,
+            transactions=transactions_through(entries),
+        )
+    # The opening pass reads the same journal and freezes (the engine ignores what is dated
+    # after its day); only the schedule in force may differ (a version from M).
+    opening_inputs = {**closing_inputs, "instalments": opening_plan}
+    journal = journal_sums(entries)
     meta["savings_group_id"] = meta["savings_group_id"].astype("Int64")
     frame = meta.merge(journal, on="loan_id", how="left")
     frame[JOURNAL_COLUMNS] = frame[JOURNAL_COLUMNS].fillna(0).astype("int64")
@@ -161,41 +176,22 @@ def _positions(inputs: dict[str, pd.DataFrame], *, as_of: date) -> pd.DataFrame:
     )
 
 
-def journal_sums(ids: np.ndarray, *, first: date, last: date) -> pd.DataFrame:
-    """One grouped query over the loans' journal: per loan, principal flows before, within and
-    through all time, interest paid within M and all time, interest written off all time. A
-    reversal counts negatively under the kind of the entry it reverses, at its own value date
-    (which is that entry's)."""
-    loan_set, params = id_set_sql("t.loan_id", ids)
-    # The reversed entry's kind is looked up for reversals only: a join would visit the
-    # journal's table for every entry instead of reading the covering (loan, day) index alone.
-    original = "(SELECT r.kind FROM loans_loantransaction r WHERE r.id = t.reverses_id)"
-    windows = {
-        "before": "t.value_date < %(first)s",
-        "month": "t.value_date BETWEEN %(first)s AND %(last)s",
-        "all": "TRUE",
-    }
-    sums = ", ".join(
-        f"SUM(CASE WHEN e.kind = '{kind}' AND {windows[when].replace('t.', 'e.')} "
-        "THEN e.signed ELSE 0 END)"
-        for kind, when in JOURNAL_SUMS.values()
-    )
-    kinds = sorted({kind for kind, _when in JOURNAL_SUMS.values()})
-    sql = f"""
-        SELECT e.loan_id, {sums}
-        FROM (
-            SELECT t.loan_id, t.value_date,
-                CASE WHEN t.kind = 'reversal' THEN {original}
-                    WHEN t.kind = 'opening_balance' THEN 'disbursement' ELSE t.kind END AS kind,
-                CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END AS signed
-            FROM loans_loantransaction t
-            WHERE {loan_set} AND t.kind IN ({", ".join(f"'{k}'" for k in [*kinds, *TAKEN_ON])})
-        ) e
-        GROUP BY e.loan_id"""
-    # Named parameters for the dates; the id set is the one positional parameter.
-    sql = sql.replace("%s", "%(ids)s")
-    rows = int_rows(sql, {"ids": params[0], "first": first, "last": last}, 1 + len(JOURNAL_SUMS))
-    return pd.DataFrame(rows, columns=["loan_id", *JOURNAL_COLUMNS])
+def journal_sums(entries: pd.DataFrame) -> pd.DataFrame:
+    """Per loan, from `journal_by_window`: principal flows before, within and through all
+    time, interest paid within M and all time, interest written off all time. A reversal
+    counts negatively under the kind of the entry it reverses, at its own value date (which
+    is that entry's); a taken-on loan's opening principal counts as disbursed."""
+    kind = entries["kind"].replace(AS_DISBURSED)
+    window = entries["window"].to_numpy()
+    amount = entries["amount"].to_numpy(dtype=np.int64)
+    columns = {}
+    for column, (wanted, when) in JOURNAL_SUMS.items():
+        hit = (kind == wanted).to_numpy()
+        if when != "all":
+            hit = hit & (window == WINDOWS[when])
+        columns[column] = np.where(hit, amount, 0)
+    sums = pd.DataFrame({"loan_id": entries["loan_id"].to_numpy(), **columns})
+    return sums.groupby("loan_id", as_index=False, sort=False).sum()
 
 
 # --- discrepancies ---------------------------------------------------------------------------

@@ -227,8 +227,8 @@ def test_a_roll_forward_that_does_not_close_is_a_discrepancy(june, monkeypatch):
     # Simulate a journal sum that disagrees with the engine (e.g. a kind one side misses).
     real = reconciliation_figures.journal_sums
 
-    def one_repayment_lost(loans, *, first, last):
-        frame = real(loans, first=first, last=last)
+    def one_repayment_lost(entries):
+        frame = real(entries)
         a1 = frame["loan_id"] == june.loans["a1"].pk
         frame.loc[a1, "month_repaid"] -= 5_000_000
         return frame
