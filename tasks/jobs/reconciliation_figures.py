@@ -1,6 +1,6 @@
 """The month's figures of each loan for the reconciliation (đối chiếu tháng, DOMAIN.md §6).
 
-Per chunk of loans: the journal summed in one grouped query (before M, within M, all time;
+Per chunk of loans: the journal read once and summed (before M, within M, all time;
 reversals netted against the kind they reverse) and the position engine run twice (end of
 M−1 and end of M); from these, the discrepancies:
 
