@@ -173,6 +173,10 @@ def instalments_in_force(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     )
 
 
+# Where an entry's value date falls against a month [first, last].
+BEFORE, WITHIN, AFTER = 0, 1, 2
+
+
 def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     """Journal rows that move money; a reversal becomes a negative row of the original kind.
 
@@ -180,38 +184,51 @@ def _money_transactions(ids: np.ndarray, as_of: date) -> pd.DataFrame:
     arrive summed, one row per loan and kind (dated on the last of them): most of the journal
     is monthly interest, and this keeps it in the database. Principal rows of one loan, kind
     and day arrive summed too (the engine adds up a day's events)."""
+    return _money_rows(ids, through=as_of)
+
+
+def _money_rows(
+    ids: np.ndarray, *, through: date | None = None, month: tuple[date, date] | None = None
+) -> pd.DataFrame:
+    """The one grouped read of the journal's money entries behind `_money_transactions`
+    (those dated `through` a day) and `journal_by_window` (every date, interest summed per
+    `window` of a `month` too)."""
     loan_set, params = id_set_sql("t.loan_id", ids)
     # The reversed entry's kind is looked up for reversals only (a join would make the planner
     # hash the whole journal).
     original = "(SELECT r.kind FROM loans_loantransaction r WHERE r.id = t.reverses_id)"
     kind = f"CASE WHEN t.kind = 'reversal' THEN {original} ELSE t.kind END"
     interest = ", ".join(f"'{k}'" for k in _INTEREST_KINDS)
-    # One pass: principal rows are summed per loan, kind and day (the engine adds up the
-    # events of a day anyway), interest rows per loan and kind.
-    sql = f"""
-        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, ENGINE_KINDS)},
-            SUM(CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END)
-        FROM loans_loantransaction t
-        WHERE {loan_set} AND t.value_date <= %s
-            AND t.kind IN ({", ".join(["%s"] * (len(ENGINE_KINDS) + 1))})
-        GROUP BY t.loan_id, {code_sql(kind, ENGINE_KINDS)},
-            CASE WHEN ({kind}) IN ({interest}) THEN NULL ELSE t.value_date END"""
-    rows = int_rows(sql, [*params, as_of, *ENGINE_KINDS, "reversal"], 4)
-    rows = rows[rows[:, 2] >= 0]  # a reversal of an entry that moves no money
-    return pd.DataFrame(
-        {
-            "loan_id": rows[:, 0],
-            "value_date": _as_dates(rows[:, 1]),
-            "kind": np.array(ENGINE_KINDS, dtype=object)[rows[:, 2]],
-            "amount": rows[:, 3],
-        }
+    window = (
+        f", CASE WHEN t.value_date < %s THEN {BEFORE} WHEN t.value_date <= %s THEN {WITHIN} "
+        f"ELSE {AFTER} END"
+        if month
+        else ""
     )
+    # One pass: principal rows are summed per loan, kind and day (the engine adds up the
+    # events of a day anyway), interest rows per loan and kind (and window).
+    sql = f"""
+        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, ENGINE_KINDS)}
+            {window}, SUM(CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END)
+        FROM loans_loantransaction t
+        WHERE {loan_set} {"" if through is None else "AND t.value_date <= %s"}
+            AND t.kind IN ({", ".join(["%s"] * (len(ENGINE_KINDS) + 1))})
+        GROUP BY t.loan_id, 3{", 4" if month else ""},
+            CASE WHEN ({kind}) IN ({interest}) THEN NULL ELSE t.value_date END"""
+    sql_params = [*(month or ()), *params, *([] if through is None else [through]), *ENGINE_KINDS]
+    rows = int_rows(sql, [*sql_params, "reversal"], 5 if month else 4)
+    rows = rows[rows[:, 2] >= 0]  # a reversal of an entry that moves no money
+    columns = {
+        "loan_id": rows[:, 0],
+        "value_date": _as_dates(rows[:, 1]),
+        "kind": np.array(ENGINE_KINDS, dtype=object)[rows[:, 2]],
+    }
+    if month:
+        columns["window"] = rows[:, 3]
+    return pd.DataFrame({**columns, "amount": rows[:, -1]})
 
 
 # --- the reconciliation's month: one read of the journal and of the schedules ---------------
-
-# Where an entry's value date falls against a month [first, last].
-BEFORE, WITHIN, AFTER = 0, 1, 2
 
 
 def journal_by_window(ids: np.ndarray, *, first: date, last: date) -> pd.DataFrame:
@@ -220,32 +237,7 @@ def journal_by_window(ids: np.ndarray, *, first: date, last: date) -> pd.DataFra
     kind and day) except that interest rows are summed per loan, kind and `window`: BEFORE
     `first`, WITHIN the month, or AFTER `last`. From these both the engine's input through
     `last` (`transactions_through`) and the month's journal sums are exact."""
-    loan_set, params = id_set_sql("t.loan_id", ids)
-    original = "(SELECT r.kind FROM loans_loantransaction r WHERE r.id = t.reverses_id)"
-    kind = f"CASE WHEN t.kind = 'reversal' THEN {original} ELSE t.kind END"
-    interest = ", ".join(f"'{k}'" for k in _INTEREST_KINDS)
-    window = (
-        f"CASE WHEN t.value_date < %s THEN {BEFORE} WHEN t.value_date <= %s THEN {WITHIN} "
-        f"ELSE {AFTER} END"
-    )
-    sql = f"""
-        SELECT t.loan_id, MAX({day_number_sql("t.value_date")}), {code_sql(kind, ENGINE_KINDS)},
-            {window}, SUM(CASE WHEN t.kind = 'reversal' THEN -t.amount ELSE t.amount END)
-        FROM loans_loantransaction t
-        WHERE {loan_set} AND t.kind IN ({", ".join(["%s"] * (len(ENGINE_KINDS) + 1))})
-        GROUP BY t.loan_id, 3, 4,
-            CASE WHEN ({kind}) IN ({interest}) THEN NULL ELSE t.value_date END"""
-    rows = int_rows(sql, [first, last, *params, *ENGINE_KINDS, "reversal"], 5)
-    rows = rows[rows[:, 2] >= 0]  # a reversal of an entry that moves no money
-    return pd.DataFrame(
-        {
-            "loan_id": rows[:, 0],
-            "value_date": _as_dates(rows[:, 1]),
-            "kind": np.array(ENGINE_KINDS, dtype=object)[rows[:, 2]],
-            "window": rows[:, 3],
-            "amount": rows[:, 4],
-        }
-    )
+    return _money_rows(ids, month=(first, last))
 
 
 def transactions_through(rows: pd.DataFrame) -> pd.DataFrame:
