@@ -146,16 +146,23 @@ def engine_inputs(
                 "day_count": book["day_count"].to_numpy(),
             }
         ),
-        "instalments": (instalments_in_force(ids, as_of) if instalments is None else instalments),
+        "instalments": (
+            instalments_in_force(ids, as_of, due_by=as_of) if instalments is None else instalments
+        ),
         "transactions": (_money_transactions(ids, as_of) if transactions is None else transactions),
         "rates": _rate_timelines(book),
         "freezes": _freezes(ids, as_of),
     }
 
 
-def instalments_in_force(ids: np.ndarray, as_of: date) -> pd.DataFrame:
+def instalments_in_force(
+    ids: np.ndarray, as_of: date, *, due_by: date | None = None
+) -> pd.DataFrame:
     """The instalments of each loan's schedule version in force at `as_of`: the highest
-    number among the versions effective on or before it."""
+    number among the versions effective on or before it; only those due by `due_by`, if given.
+    The engine and the overdue transfers never look past their day, so the night and the
+    reconciliation pass `due_by` and leave a loan's later instalments (about half of them
+    halfway through its term) in the database."""
     latest, latest_params = id_set_sql("loan_id", ids)
     versions, version_params = id_set_sql("v.loan_id", ids)
     sql = f"""
@@ -166,8 +173,9 @@ def instalments_in_force(ids: np.ndarray, as_of: date) -> pd.DataFrame:
             SELECT loan_id, MAX(number) AS number FROM loans_scheduleversion
             WHERE {latest} AND effective_from <= %s GROUP BY loan_id
         ) m ON m.loan_id = v.loan_id AND m.number = v.number
-        WHERE {versions}"""
-    rows = int_rows(sql, [*latest_params, as_of, *version_params], 3)
+        WHERE {versions}{" AND i.due_date <= %s" if due_by else ""}"""
+    params = [*latest_params, as_of, *version_params, *([due_by] if due_by else [])]
+    rows = int_rows(sql, params, 3)
     return pd.DataFrame(
         {"loan_id": rows[:, 0], "due_date": _as_dates(rows[:, 1]), "principal": rows[:, 2]}
     )
@@ -258,8 +266,9 @@ def transactions_through(rows: pd.DataFrame) -> pd.DataFrame:
 def instalments_on_two_days(
     ids: np.ndarray, *, opening: date, closing: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`instalments_in_force` on `opening` and on `closing` (a later day) in one read: a loan's
-    instalments are read once when one version is in force on both days (nearly every loan)."""
+    """`instalments_in_force` on `opening` and on `closing` (a later day) in one read, each due
+    by its own day (`due_by`, what the engine reads): a loan's instalments are read once when
+    one version is in force on both days (nearly every loan)."""
     latest, latest_params = id_set_sql("loan_id", ids)
     versions, version_params = id_set_sql("v.loan_id", ids)
     sql = f"""
@@ -274,15 +283,16 @@ def instalments_on_two_days(
             FROM loans_scheduleversion
             WHERE {latest} AND effective_from <= %s GROUP BY loan_id
         ) m ON m.loan_id = v.loan_id AND (v.number = m.opening OR v.number = m.closing)
-        WHERE {versions}"""
-    rows = int_rows(sql, [opening, *latest_params, closing, *version_params], 5)
+        WHERE {versions} AND i.due_date <= %s"""
+    rows = int_rows(sql, [opening, *latest_params, closing, *version_params, closing], 5)
 
     def plan(part: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(
             {"loan_id": part[:, 0], "due_date": _as_dates(part[:, 1]), "principal": part[:, 2]}
         )
 
-    return plan(rows[rows[:, 3] == 1]), plan(rows[rows[:, 4] == 1])
+    by_opening = rows[:, 1] <= (opening - date(1970, 1, 1)).days
+    return plan(rows[(rows[:, 3] == 1) & by_opening]), plan(rows[rows[:, 4] == 1])
 
 
 def _freezes(ids: np.ndarray, as_of: date) -> pd.DataFrame:

@@ -10,20 +10,26 @@ hand-worked figures: they are what `_money_transactions(ids, 31 July)` and
 
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from loans import services
 from loans.models import Instalment, Loan, LoanTransaction, TransactionKind
+from loans.positions import compute_positions
 from loans.selectors import (
     AFTER,
     BEFORE,
     WITHIN,
     _money_transactions,
+    engine_inputs,
     instalments_in_force,
     instalments_on_two_days,
     journal_by_window,
+    loan_book,
     transactions_through,
 )
+from loans.services import overdue
 from loans.takeon.export import write_takeon
 from loans.takeon.services import import_book
 from tasks.synthetic import generator
@@ -94,9 +100,53 @@ def test_one_read_of_the_month_gives_the_engine_readers_frames(cast):
 
     opening, closing = instalments_on_two_days(ids, opening=C, closing=LAST)
     keys = ["loan_id", "due_date", "principal"]
-    assert _sorted(opening, keys).equals(_sorted(instalments_in_force(ids, C), keys))
-    assert _sorted(closing, keys).equals(_sorted(instalments_in_force(ids, LAST), keys))
-    # The extended loan's plan differs between the two days, every other loan's does not.
-    before = opening[opening["loan_id"] == extended.pk]["due_date"].tolist()
-    after = closing[closing["loan_id"] == extended.pk]["due_date"].tolist()
+    assert _sorted(opening, keys).equals(_sorted(instalments_in_force(ids, C, due_by=C), keys))
+    assert _sorted(closing, keys).equals(
+        _sorted(instalments_in_force(ids, LAST, due_by=LAST), keys)
+    )
+    # Nothing due after its own day is read, and the July instalments are in the closing plan.
+    assert opening["due_date"].max() <= pd.Timestamp(C) < closing["due_date"].max()
+    assert closing["due_date"].max() <= pd.Timestamp(LAST)
+    # The extended loan's plan in force differs between the two days, with as many instalments.
+    before = instalments_in_force([extended.pk], C)["due_date"].tolist()
+    after = instalments_in_force([extended.pk], LAST)["due_date"].tolist()
     assert sorted(before) != sorted(after) and len(before) == len(after)
+
+
+def test_the_engine_never_needs_an_instalment_due_after_its_day(cast):
+    """Why the night and the reconciliation read only the instalments due by their day
+    (`due_by`): the positions with their roll-forward state, and the transfers to overdue,
+    are the same to the đồng as from the whole plan in force, on the day before the month, on
+    the extension's day, on days with instalments falling due, and at the month's end."""
+    generator.generate_portfolio(loans=150, seed=22, until=date(2026, 8, 15), batch_size=150)
+    _a_month_of_corrections(cast.alice)
+    ids = np.array(sorted(Loan.objects.values_list("id", flat=True)), dtype=np.int64)
+    book = loan_book(ids)
+    july_due = sorted(
+        set(
+            Instalment.objects.filter(due_date__range=(FIRST, LAST)).values_list(
+                "due_date", flat=True
+            )
+        )
+    )
+    assert july_due  # instalments fall due inside the month
+    later_rows = transferred = 0
+    for as_of in sorted({C, date(2026, 7, 15), *july_due[:3], LAST}):
+        read = engine_inputs(book, as_of=as_of)
+        whole = {**read, "instalments": instalments_in_force(ids, as_of)}
+        later_rows += len(whole["instalments"]) - len(read["instalments"])
+        figures = [
+            compute_positions(as_of=as_of, with_state=True, **frames) for frames in (read, whole)
+        ]
+        assert figures[0].equals(figures[1]), as_of
+        owed = figures[0].assign(office_id=1, transaction_point_id=1)
+        transfers = [
+            overdue.overdue_transfers(instalments=f["instalments"], positions=owed, as_of=as_of)
+            for f in (read, whole)
+        ]
+        assert _sorted(transfers[0], ["loan_id", "due_date"]).equals(
+            _sorted(transfers[1], ["loan_id", "due_date"])
+        )
+        transferred += len(transfers[0])
+    # The whole plans held instalments the engine was not given, and some were overdue.
+    assert later_rows > 0 and transferred > 0
