@@ -133,6 +133,14 @@ class Loan(models.Model):
         indexes = [
             models.Index(fields=["office", "status"], name="loan_office_status"),
             models.Index(fields=["programme", "status"], name="loan_programme_status"),
+            # The flows report's new loans of a period: a range of this index alone, not a visit
+            # to nearly every page of the table (new loans of a month are spread over it once a
+            # book is taken on): at 1,000,000 loans 15 ms instead of 145-230 ms.
+            models.Index(
+                fields=["first_disbursed_on"],
+                include=["id", "office", "programme"],
+                name="loan_first_disbursed_cover",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(approved_amount__gt=0), name="loan_amount_positive"),
