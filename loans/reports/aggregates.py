@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from ..models import Loan, PositionSnapshot, ScheduleVersion
+from ..models import Loan, ScheduleVersion
 from ..selectors import instalments_due_between
 from . import aggregates_sql
 from .dimensions import dimensions, group_exprs
@@ -143,7 +143,7 @@ def office_rows(*, as_of: date, office_id: int) -> pd.DataFrame:
         "overdue_principal": "overdue_principal",
         "interest_arrears": "interest_arrears",
     }
-    rows = PositionSnapshot.objects.filter(as_of=as_of, office_id=office_id).order_by()
+    rows = aggregates_sql.office_snapshot_rows(as_of=as_of, office_id=office_id).order_by()
     records = rows.values_list(*columns.values(), *exprs.values())  # type: ignore[arg-type]
     frame = pd.DataFrame.from_records(list(records), columns=[*columns, *exprs])
     frozen = frame["outstanding_principal"].where(frame["status"] == "frozen", 0)
