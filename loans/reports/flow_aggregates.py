@@ -99,7 +99,12 @@ def roll_up_flows(*, office_id: int) -> int:
 def _insert_sums(*, office_id: int, since: int, upto: int) -> int:
     """`journal_sums` per value date and programme summed by PostgreSQL into new roll-up rows
     (the same rows: an entry of a flow kind adds to its kind, a reversal subtracts from its
-    original's kind, any reversal keys a row); the number of rows."""
+    original's kind, any reversal keys a row); the number of rows.
+
+    An entry's office is its loan's (the journal copies it at posting; a loan never moves), and
+    saying so in the join lets PostgreSQL read the office's loans through their office index
+    instead of hashing every loan: an office's first roll-up (its whole journal) at 1,000,000
+    loans, 417,261 entries, 3.8 s -> 2.5 s; a night's few entries read as before."""
     kinds = list(FLOW_KINDS.items())
     sums = ", ".join(
         "COALESCE(SUM(CASE WHEN t.kind = %s THEN t.amount"
@@ -113,7 +118,7 @@ def _insert_sums(*, office_id: int, since: int, upto: int) -> int:
             (value_date, office_id, programme_id, {fields})
         SELECT t.value_date, t.office_id, l.programme_id, {sums}
         FROM {entry} t
-        JOIN {Loan._meta.db_table} l ON l.id = t.loan_id
+        JOIN {Loan._meta.db_table} l ON l.id = t.loan_id AND l.office_id = t.office_id
         LEFT JOIN {entry} o ON o.id = t.reverses_id
         WHERE t.office_id = %s AND t.id > %s AND t.id <= %s
             AND (t.kind = ANY(%s) OR t.kind = 'reversal')
