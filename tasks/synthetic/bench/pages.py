@@ -19,13 +19,21 @@ from tasks.jobs import reconciliation
 
 ADMIN_USER = "bench-admin"
 # Report endpoints (DESIGN.md "API") and the monthly reconciliation of the last month ended
-# on the bench's date ({month}); {group} is a savings group with loans, for its collection list.
+# on the bench's date ({month}) at each of its levels and its fee statement; {group} is a
+# savings group with loans, for its collection list and its loans' reconciliation lines.
+_RECONCILIATION = "/api/v1/reconciliations/?month={month:%Y-%m}&level="
 REPORT_URLS = {
     "portfolio": "/api/v1/reports/portfolio/?as_of={as_of}",
     "flows": "/api/v1/reports/flows/?from={month}&to={as_of}",
     "arrears_ageing": "/api/v1/reports/arrears-ageing/?as_of={as_of}",
     "decree_28": "/api/v1/reports/decree-28/?as_of={as_of}",
-    "reconciliation_offices": "/api/v1/reconciliations/?month={month:%Y-%m}&level=office",
+    "reconciliation_offices": _RECONCILIATION + "office",
+    "reconciliation_points": _RECONCILIATION + "transaction_point",
+    "reconciliation_groups": _RECONCILIATION + "savings_group",
+    "reconciliation_associations": _RECONCILIATION + "association",
+    "reconciliation_programmes": _RECONCILIATION + "programme",
+    "reconciliation_loans_of_a_group": _RECONCILIATION + "loan&savings_group={group}",
+    "fee_statement": "/api/v1/reconciliations/fee-statement/?month={month:%Y-%m}",
     "collection_list": (
         "/api/v1/reports/collection-list/?savings_group={group}&session_date={as_of}"
     ),
