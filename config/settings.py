@@ -271,6 +271,11 @@ REST_FRAMEWORK = {
     # The API speaks JSON only (no lossy form encodings of null), with limits on nesting,
     # duplicate keys and NUL (core/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.StrictJSONParser"],
+    # REST framework's JSON, written by orjson (core/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # Token guessing and scraping: per address without a login, per user with one.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -27,29 +27,56 @@ def fee_statement(recon: Reconciliation, user: User, filters: Filters) -> dict:
 
 
 def leader_rows(fees: QuerySet[FeePayment]) -> list[dict]:
-    """One row per group: its leader's commission, the base and the rate applied."""
+    """One row per group: its leader's commission, the base and the rate applied (read as
+    values: a whole branch is 17,000 groups at a million loans)."""
     leaders = (
         fees.filter(payee=FeePayment.Payee.GROUP_LEADER)
-        .select_related("savings_group__transaction_point")
         .order_by("savings_group__code")
+        .values_list(
+            "savings_group_id",
+            "savings_group__code",
+            "savings_group__name",
+            "savings_group__leader",
+            "savings_group__transaction_point__name",
+            "office_id",
+            "base_amount",
+            "group_outstanding",
+            "group_overdue",
+            "rate",
+            "reduced",
+            "amount",
+        )
     )
     return [
         {
-            "savings_group": fee.savings_group_id,
-            "savings_group_code": fee.savings_group.code,
-            "savings_group_name": fee.savings_group.name,
-            "leader": fee.savings_group.leader,
-            "transaction_point_name": fee.savings_group.transaction_point.name,
-            "office": fee.office_id,
-            "base_amount": fee.base_amount,
-            "group_outstanding": fee.group_outstanding,
-            "group_overdue": fee.group_overdue,
-            "overdue_ratio": ratio_or_none(fee.group_overdue, fee.group_outstanding),
-            "rate": f"{fee.rate.normalize():f}",
-            "reduced": fee.reduced,
-            "amount": fee.amount,
+            "savings_group": group,
+            "savings_group_code": code,
+            "savings_group_name": name,
+            "leader": leader,
+            "transaction_point_name": point_name,
+            "office": office,
+            "base_amount": base_amount,
+            "group_outstanding": outstanding,
+            "group_overdue": overdue,
+            "overdue_ratio": ratio_or_none(overdue, outstanding),
+            "rate": f"{rate.normalize():f}",
+            "reduced": reduced,
+            "amount": amount,
         }
-        for fee in leaders
+        for (
+            group,
+            code,
+            name,
+            leader,
+            point_name,
+            office,
+            base_amount,
+            outstanding,
+            overdue,
+            rate,
+            reduced,
+            amount,
+        ) in leaders
     ]
 
 

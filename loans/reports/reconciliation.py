@@ -65,6 +65,11 @@ LEVEL_KEYS = {
 }
 
 
+# Levels whose keys hold the office: the job keeps one total per key (`LEVEL_COLUMNS`), read as
+# it is; the others (programme, association) add up the offices' totals.
+PER_OFFICE_LEVELS = ("savings_group", "transaction_point", "office")
+
+
 def ratio_or_none(part: int, whole: int) -> Decimal | None:
     """part / whole as a fraction of 1 (6 places), None without a base."""
     return ratio(part, whole) if whole else None
@@ -178,6 +183,13 @@ def reconciliation_report(
 
 def stored_rows(stored: QuerySet[ReconciliationTotal], level: str) -> list[dict]:
     """`rows` read from the job's totals of the level (the same groups, the same sums)."""
+    if level in PER_OFFICE_LEVELS:
+        keys = LEVEL_KEYS[level]
+        per_key = stored.filter(level=level).order_by(*keys.values())
+        return [
+            _finish_row({**{out: row[src] for out, src in keys.items()}, **_amounts(row)})
+            for row in per_key.values(*keys.values(), *AMOUNT_FIELDS)
+        ]
     if level != "association":
         return rows(stored.filter(level=level), level)
     result = []

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.db import connection
 from openpyxl import load_workbook
+from rest_framework import renderers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -208,6 +209,20 @@ def test_the_fee_statement(reconciled, cast):
     xlsx = api(cast.carol).get(FEES_URL, {"month": "2025-06", "format": "xlsx"})
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["Hoa hồng tổ trưởng", "Phí ủy thác"]
+
+
+def test_the_documents_are_the_bytes_rest_frameworks_json_writes(reconciled, cast):
+    # The fee statement and every level are written by orjson (core/renderers.py): the same
+    # bytes as REST framework's renderer writes of the same answer (ratios, times, text).
+    client = api(cast.carol)
+    answers = [client.get(FEES_URL, {"month": "2025-06"})] + [
+        client.get(URL, {"month": "2025-06", "level": level})
+        for level in ("loan", "savings_group", "association", "office")
+    ]
+    for response in answers:
+        assert response.status_code == 200
+        assert response.content == renderers.JSONRenderer().render(response.data)
+    assert b'"overdue_ratio":' in answers[0].content
 
 
 def test_bad_input_is_a_400_with_a_field_message(reconciled, cast):

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.api import query_data
 from core.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
+from core.renderers import JSONRenderer
 
 from ..exports import Download
 
@@ -51,7 +52,7 @@ class ReportView(APIView):
     asked for with `?format=`; an error, or an unknown format, is JSON."""
 
     renderer_classes = [
-        renderers.JSONRenderer,
+        JSONRenderer,
         renderers.BrowsableAPIRenderer,
         CSVRenderer,
         XLSXRenderer,
@@ -67,14 +68,14 @@ class ReportView(APIView):
             return super().perform_content_negotiation(request, force)
         except Http404:
             # An unknown ?format= is a 400 on `format` from the query serializer, not a 404.
-            return renderers.JSONRenderer(), renderers.JSONRenderer.media_type
+            return JSONRenderer(), JSONRenderer.media_type
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
         exported = isinstance(renderer, ExportRenderer)
         if exported and (response.status_code >= 400 or self.download is None):
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = renderers.JSONRenderer.media_type
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
             exported = False
         response = super().finalize_response(request, response, *args, **kwargs)
         if exported:
