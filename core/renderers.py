@@ -12,6 +12,7 @@ amounts are integers, ratios decimals) is written as null where REST framework r
 """
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from rest_framework.utils.encoders import JSONEncoder
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 # REST framework escapes these two so that its JSON is also a JavaScript literal.
 _LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+_SEPARATOR_LEAD = b"\xe2\x80"  # both begin so (as do U+2000-U+203F: dashes, quotes)
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -28,7 +30,15 @@ class JSONRenderer(renderers.JSONRenderer):
     UTF-8, the settings' defaults); an indented answer (`Accept: ...; indent=4`, the browsable
     API) is REST framework's."""
 
-    _default = staticmethod(JSONEncoder().default)
+    _encoder_default = staticmethod(JSONEncoder().default)
+
+    @classmethod
+    def _default(cls, value: Any) -> Any:
+        # A report's ratios are decimals, tens of thousands of them: straight to a float, as
+        # REST framework's encoder writes them.
+        if type(value) is Decimal:
+            return float(value)
+        return cls._encoder_default(value)
 
     def render(
         self,
@@ -45,7 +55,7 @@ class JSONRenderer(renderers.JSONRenderer):
             content = orjson.dumps(data, default=self._default, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
-        for raw, escaped in _LINE_SEPARATORS:
-            if raw in content:
+        if _SEPARATOR_LEAD in content:  # one pass over the document; rarely there
+            for raw, escaped in _LINE_SEPARATORS:
                 content = content.replace(raw, escaped)
         return content

@@ -3,6 +3,7 @@ and the entrustment fee per association level (DOMAIN.md §5), as paid at the se
 
 from django.db.models import Count, QuerySet, Sum
 
+from borrowers.models import Association
 from borrowers.selectors import User
 from loans.reconciliation.models import FeePayment, Reconciliation
 from loans.reconciliation.selectors import Filters, fees_for
@@ -81,25 +82,31 @@ def leader_rows(fees: QuerySet[FeePayment]) -> list[dict]:
 
 
 def association_rows(fees: QuerySet[FeePayment]) -> list[dict]:
-    """One row per association and level: the groups it earns from, base and amount."""
-    grouped = (
-        fees.exclude(payee=FeePayment.Payee.GROUP_LEADER)
-        .order_by()
-        .values("payee", "association", "association__name")
-        .annotate(
+    """One row per association and level: the groups it earns from, base and amount; levels
+    from commune to central, each in the order of the associations' names (as the database
+    collates them, ties by id). The sums are grouped by id only and the names read after: a
+    whole branch is 4,000 associations over 68,000 fee rows at a million loans, and carrying
+    the names through the GROUP BY sorted them on disk."""
+    association_fees = fees.exclude(payee=FeePayment.Payee.GROUP_LEADER).order_by()
+    grouped = list(
+        association_fees.values_list("payee", "association").annotate(
             groups=Count("savings_group"), base_amount=Sum("base_amount"), amount=Sum("amount")
         )
-        .order_by("payee", "association__name")
     )
-    rows = [
+    names = Association.objects.filter(pk__in=association_fees.values("association"))
+    names = names.order_by("name", "pk")
+    rank, name_of = {}, {}
+    for position, (pk, name) in enumerate(names.values_list("pk", "name")):
+        rank[pk], name_of[pk] = position, name
+    grouped.sort(key=lambda row: (FEE_LEVELS.index(row[0]), rank.get(row[1], len(rank))))
+    return [
         {
-            "association": row["association"],
-            "association_name": row["association__name"],
-            "association_level": row["payee"],
-            "groups": row["groups"],
-            "base_amount": int(row["base_amount"] or 0),
-            "amount": int(row["amount"] or 0),
+            "association": association,
+            "association_name": name_of.get(association),
+            "association_level": payee,
+            "groups": groups,
+            "base_amount": int(base_amount or 0),
+            "amount": int(amount or 0),
         }
-        for row in grouped
+        for payee, association, groups, base_amount, amount in grouped
     ]
-    return sorted(rows, key=lambda row: FEE_LEVELS.index(row["association_level"]))

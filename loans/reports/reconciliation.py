@@ -184,12 +184,7 @@ def reconciliation_report(
 def stored_rows(stored: QuerySet[ReconciliationTotal], level: str) -> list[dict]:
     """`rows` read from the job's totals of the level (the same groups, the same sums)."""
     if level in PER_OFFICE_LEVELS:
-        keys = LEVEL_KEYS[level]
-        per_key = stored.filter(level=level).order_by(*keys.values())
-        return [
-            _finish_row({**{out: row[src] for out, src in keys.items()}, **_amounts(row)})
-            for row in per_key.values(*keys.values(), *AMOUNT_FIELDS)
-        ]
+        return _per_key_rows(stored.filter(level=level), level)
     if level != "association":
         return rows(stored.filter(level=level), level)
     result = []
@@ -213,6 +208,27 @@ def stored_rows(stored: QuerySet[ReconciliationTotal], level: str) -> list[dict]
                     "fee_earned": finished[f"fee_{each}"],
                 }
             )
+    return result
+
+
+def _per_key_rows(stored: QuerySet[ReconciliationTotal], level: str) -> list[dict]:
+    """The rows of a level with one stored total per key: `_finish_row` of each as it is (its
+    amounts are never null), built from tuples (17,857 savings groups at a million loans)."""
+    keys = LEVEL_KEYS[level]
+    names = (*keys, *AMOUNT_FIELDS)
+    fees = [AMOUNT_FIELDS.index(f"fee_{each}") + len(keys) for each in FEE_LEVELS]
+    at = {name: i for i, name in enumerate(names)}
+    ratios = (
+        ("collection_rate", at["interest_collected"], at["interest_due"]),
+        ("overdue_ratio", at["overdue_principal"], at["closing_outstanding"]),
+    )
+    result = []
+    for values in stored.order_by(*keys.values()).values_list(*keys.values(), *AMOUNT_FIELDS):
+        row = dict(zip(names, values, strict=True))
+        row["association_fee"] = sum(values[i] for i in fees)
+        for name, part, whole in ratios:
+            row[name] = ratio_or_none(values[part], values[whole])
+        result.append(row)
     return result
 
 

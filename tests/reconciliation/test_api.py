@@ -11,7 +11,9 @@ from rest_framework import renderers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from borrowers.models import Association
 from core.exports import XLSX_MEDIA_TYPE as XLSX_CONTENT_TYPE
+from loans.reconciliation.models import FeePayment
 from tasks.jobs import reconciliation
 from tasks.tasks import start_reconciliation
 
@@ -209,6 +211,29 @@ def test_the_fee_statement(reconciled, cast):
     xlsx = api(cast.carol).get(FEES_URL, {"month": "2025-06", "format": "xlsx"})
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["Hoa hồng tổ trưởng", "Phí ủy thác"]
+
+
+def test_the_fee_statement_lists_each_level_by_name_with_its_sums(reconciled, cast):
+    # June (conftest): one tree of the Farmers' association (office A, created first) and one
+    # of the Women's (office B) at each level. Within a level the rows go by name: "... Hội
+    # Liên hiệp Phụ nữ" before "... Hội Nông dân", the reverse of their ids; each row's groups,
+    # base and amount are its fee rows' count and sums.
+    body = api(cast.carol).get(FEES_URL, {"month": "2025-06"}).json()
+    fees = FeePayment.objects.exclude(payee=FeePayment.Payee.GROUP_LEADER)
+    for level in ("commune", "district", "province", "central"):
+        rows = [row for row in body["associations"] if row["association_level"] == level]
+        names = [row["association_name"] for row in rows]
+        kinds = [Association.objects.get(pk=row["association"]).kind for row in rows]
+        assert (names == sorted(names), kinds) == (True, ["women", "farmers"])
+        assert rows[0]["association"] > rows[1]["association"]  # not the ids' order
+        for row in rows:
+            own = list(fees.filter(payee=level, association=row["association"]))
+            assert (row["groups"], row["base_amount"], row["amount"]) == (
+                len(own),
+                sum(fee.base_amount for fee in own),
+                sum(fee.amount for fee in own),
+            )
+            assert row["amount"] > 0
 
 
 def test_the_documents_are_the_bytes_rest_frameworks_json_writes(reconciled, cast):
