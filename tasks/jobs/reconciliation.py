@@ -179,7 +179,9 @@ def finish_reconciliation(*, run_id: int) -> JobRun | None:
         **savings_counts(recon),
     }
 
-    _analyze_results()
+    # Statistics for the month just written: without them PostgreSQL planned the savings-group
+    # level's join for one row a table and sorted 17,857 rows on disk (1M loans: 59 -> 38 ms).
+    runs.analyze(ReconciliationLine, ReconciliationTotal, FeePayment)
 
     def record_totals(finished_at) -> None:
         Reconciliation.objects.filter(pk=recon.pk, run_id=run_id).update(
@@ -190,16 +192,6 @@ def finish_reconciliation(*, run_id: int) -> JobRun | None:
         )
 
     return runs.mark_done(run, counts, then=record_totals)
-
-
-def _analyze_results() -> None:
-    """Fresh planner statistics for the month just written, before the reports read it (as the
-    night does for its snapshot): without them PostgreSQL took the savings-group level's join
-    for one row a table and sorted 17,857 rows on disk (1M loans: 59 ms -> 38 ms)."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        tables = (ReconciliationLine, ReconciliationTotal, FeePayment)
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in tables)}")
 
 
 # --- one office ------------------------------------------------------------------------------

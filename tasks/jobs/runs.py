@@ -261,6 +261,14 @@ def tune_batch_session() -> None:
 # --- closing the run -------------------------------------------------------------------------
 
 
+def analyze(*models) -> None:
+    """Fresh planner statistics for tables a job just wrote, before a report reads them
+    (PostgreSQL, outside a transaction; ANALYZE reads a sample, so about a second at most)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in models)}")
+
+
 def run_to_finish(run_id: int) -> JobRun | None:
     """The run, if every partition is done and none failed; None while there is work left."""
     run = JobRun.objects.get(pk=run_id)
